@@ -1,0 +1,47 @@
+package io.switchboard.core;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.URI;
+
+/**
+ * A backend coordinator as configured or discovered: where it is and which routing group it serves.
+ *
+ * @param forwardHeaders whether requests to this cluster carry {@code X-Forwarded-*} headers; a default Trino
+ *     coordinator refuses them with 406 unless it runs with {@code http-server.process-forwarded=true}
+ */
+public record Cluster(ClusterId id, URI uri, RoutingGroup routingGroup, boolean forwardHeaders)
+{
+    public Cluster
+    {
+        requireNonNull(id, "id is null");
+        requireNonNull(uri, "uri is null");
+        requireNonNull(routingGroup, "routingGroup is null");
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+            throw new IllegalArgumentException("cluster uri must be http or https: " + uri);
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("cluster uri has no host: " + uri);
+        }
+    }
+
+    public boolean secure()
+    {
+        return "https".equals(uri.getScheme());
+    }
+
+    /** The port to connect to, with the scheme's default when the URI names none. */
+    public int port()
+    {
+        if (uri.getPort() != -1) {
+            return uri.getPort();
+        }
+        return secure() ? 443 : 80;
+    }
+
+    /** The value of the {@code Host} header for requests to this cluster. */
+    public String hostHeader()
+    {
+        return uri.getPort() == -1 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
+    }
+}

@@ -1,0 +1,22 @@
+package io.switchboard.core.protocol;
+
+/**
+ * What one statement-protocol response said about its query, gathered while the response streamed through.
+ * Fields are null when the response did not carry them.
+ *
+ * @param hasNextUri false on the response that ends the query: its state is then terminal
+ */
+public record StatementSummary(
+        String queryId,
+        String state,
+        boolean hasNextUri,
+        String errorName,
+        String errorType,
+        String errorMessage,
+        String updateType)
+{
+    public boolean terminal()
+    {
+        return !hasNextUri;
+    }
+}

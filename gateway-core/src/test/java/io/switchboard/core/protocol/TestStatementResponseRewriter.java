@@ -1,0 +1,222 @@
+package io.switchboard.core.protocol;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.core.JsonFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+final class TestStatementResponseRewriter
+{
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final UnaryOperator<String> TO_GATEWAY =
+            uri -> PublicUris.toPublic(uri, "http://gw:8080", "trino-a~tok");
+
+    private static final String RUNNING = """
+            {"id":"20261126_101530_00042_abcde",\
+            "infoUri":"http://10.0.0.1:8080/ui/query.html?20261126_101530_00042_abcde",\
+            "partialCancelUri":"http://10.0.0.1:8080/v1/statement/executing/partialCancel/20261126_101530_00042_abcde/0/y1/2",\
+            "nextUri":"http://10.0.0.1:8080/v1/statement/executing/20261126_101530_00042_abcde/y1/2",\
+            "columns":[{"name":"nextUri","type":"varchar"}],\
+            "data":[["http://10.0.0.1:8080/not/a/uri/to/rewrite", 1.10, null]],\
+            "stats":{"state":"RUNNING","queued":false,"nodes":1},\
+            "warnings":[]}""";
+
+    @Test
+    void rewritesTheThreeRootUrisAndNothingElse()
+            throws IOException
+    {
+        Rewritten result = rewrite(RUNNING, RUNNING.length());
+
+        assertThat(result.json()).isEqualTo(RUNNING
+                .replace("\"http://10.0.0.1:8080/ui/query.html", "\"http://gw:8080/sb/trino-a~tok/ui/query.html")
+                .replace("\"http://10.0.0.1:8080/v1/statement/", "\"http://gw:8080/sb/trino-a~tok/v1/statement/"));
+        assertThat(result.json()).contains("[\"http://10.0.0.1:8080/not/a/uri/to/rewrite\", 1.10, null]");
+        assertThat(result.summary().queryId()).isEqualTo("20261126_101530_00042_abcde");
+        assertThat(result.summary().state()).isEqualTo("RUNNING");
+        assertThat(result.summary().hasNextUri()).isTrue();
+    }
+
+    @Test
+    void givesTheSameBytesWhateverTheChunkBoundaries()
+            throws IOException
+    {
+        String expected = rewrite(RUNNING, RUNNING.length()).json();
+        for (int chunkSize = 1; chunkSize < 64; chunkSize++) {
+            assertThat(rewrite(RUNNING, chunkSize).json()).as("chunk size %s", chunkSize).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void rewritesFieldsInAnyOrderAndWithWhitespace()
+            throws IOException
+    {
+        String json = """
+                {
+                  "stats" : { "state" : "QUEUED" },
+                  "nextUri" :   "http://b:1/v1/statement/queued/q1/s/1" ,
+                  "id" : "q1",
+                  "infoUri":"http://b:1/ui/query.html?q1"
+                }
+                """;
+
+        Rewritten result = rewrite(json, 7);
+
+        assertThat(result.json()).contains("\"nextUri\" :   \"http://gw:8080/sb/trino-a~tok/v1/statement/queued/q1/s/1\" ,");
+        assertThat(result.json()).contains("\"infoUri\":\"http://gw:8080/sb/trino-a~tok/ui/query.html?q1\"");
+        assertThat(result.summary().state()).isEqualTo("QUEUED");
+        assertThat(result.summary().queryId()).isEqualTo("q1");
+    }
+
+    @Test
+    void terminalResponseHasNoNextUriAndCarriesTheError()
+            throws IOException
+    {
+        String json = """
+                {"id":"q2","infoUri":"http://b:1/ui/query.html?q2","nextUri":null,\
+                "stats":{"state":"FAILED"},\
+                "error":{"message":"line 1:8: Column 'x' cannot be resolved","errorCode":47,\
+                "errorName":"COLUMN_NOT_FOUND","errorType":"USER_ERROR"}}""";
+
+        Rewritten result = rewrite(json, 5);
+
+        assertThat(result.json()).contains("\"nextUri\":null");
+        assertThat(result.summary().terminal()).isTrue();
+        assertThat(result.summary().state()).isEqualTo("FAILED");
+        assertThat(result.summary().errorName()).isEqualTo("COLUMN_NOT_FOUND");
+        assertThat(result.summary().errorType()).isEqualTo("USER_ERROR");
+        assertThat(result.summary().errorMessage()).isEqualTo("line 1:8: Column 'x' cannot be resolved");
+    }
+
+    @Test
+    void keepsUnicodeAndEscapesExactly()
+            throws IOException
+    {
+        String json = "{\"id\":\"q3\",\"data\":[[\"Zürich \\u00e9\\\" \uD83D\uDE00\"]],"
+                + "\"nextUri\":\"http:\\/\\/b:1\\/v1\\/statement\\/executing\\/q3\\/s\\/3\"}";
+
+        Rewritten result = rewrite(json, 3);
+
+        assertThat(result.json()).startsWith("{\"id\":\"q3\",\"data\":[[\"Zürich \\u00e9\\\" \uD83D\uDE00\"]],");
+        assertThat(result.json()).endsWith("\"nextUri\":\"http://gw:8080/sb/trino-a~tok/v1/statement/executing/q3/s/3\"}");
+    }
+
+    @Test
+    void streamsHugeDataWithoutHoldingIt()
+            throws IOException
+    {
+        StringBuilder json = new StringBuilder("{\"id\":\"q4\",\"nextUri\":\"http://b:1/v1/statement/executing/q4/s/1\",\"data\":[");
+        for (int row = 0; row < 200_000; row++) {
+            json.append(row == 0 ? "" : ",").append("[").append(row).append(",\"value-").append(row).append("\"]");
+        }
+        json.append("],\"stats\":{\"state\":\"RUNNING\"}}");
+        CountingSink sink = new CountingSink();
+        StatementResponseRewriter rewriter = new StatementResponseRewriter(JSON, TO_GATEWAY);
+        byte[] bytes = json.toString().getBytes(UTF_8);
+
+        for (int offset = 0; offset < bytes.length; offset += 8192) {
+            rewriter.feed(bytes, offset, Math.min(8192, bytes.length - offset), sink);
+            assertThat(sink.largestWrite).isLessThan(1024);
+        }
+        StatementSummary summary = rewriter.finish(sink);
+
+        assertThat(sink.total).isEqualTo(bytes.length + "/sb/trino-a~tok".length() + "http://gw:8080".length() - "http://b:1".length());
+        assertThat(summary.state()).isEqualTo("RUNNING");
+    }
+
+    @Test
+    void rewritesSpooledSegmentUris()
+            throws IOException
+    {
+        String json = """
+                {"id":"q5","data":{"encoding":"json+zstd","segments":[\
+                {"type":"spooled","uri":"http://b:1/v1/spooled/download/abc","ackUri":"http://b:1/v1/spooled/ack/abc",\
+                "metadata":{"uri":"http://b:1/keep"}}]},"uri":"http://b:1/keep-root"}""";
+
+        Rewritten result = rewrite(json, 11);
+
+        assertThat(result.json())
+                .contains("\"uri\":\"http://gw:8080/sb/trino-a~tok/v1/spooled/download/abc\"")
+                .contains("\"ackUri\":\"http://gw:8080/sb/trino-a~tok/v1/spooled/ack/abc\"")
+                .contains("\"metadata\":{\"uri\":\"http://b:1/keep\"}")
+                .contains("\"uri\":\"http://b:1/keep-root\"");
+    }
+
+    @Test
+    void refusesTruncatedJson()
+            throws IOException
+    {
+        StatementResponseRewriter rewriter = new StatementResponseRewriter(JSON, TO_GATEWAY);
+        byte[] bytes = "{\"id\":\"q6\",\"nextUri\":\"http://b:1/v1/st".getBytes(UTF_8);
+        CountingSink sink = new CountingSink();
+        rewriter.feed(bytes, 0, bytes.length, sink);
+
+        assertThatThrownBy(() -> rewriter.finish(sink)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void refusesGarbage()
+    {
+        StatementResponseRewriter rewriter = new StatementResponseRewriter(JSON, TO_GATEWAY);
+        byte[] bytes = "<html>oops</html>".getBytes(UTF_8);
+
+        assertThatThrownBy(() -> rewriter.feed(bytes, 0, bytes.length, new CountingSink())).isInstanceOf(IOException.class);
+    }
+
+    private static Rewritten rewrite(String json, int chunkSize)
+            throws IOException
+    {
+        byte[] bytes = json.getBytes(UTF_8);
+        StatementResponseRewriter rewriter = new StatementResponseRewriter(JSON, TO_GATEWAY);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StatementResponseRewriter.Sink[] sink = new StatementResponseRewriter.Sink[1];
+        int[] chunkBase = new int[1];
+        sink[0] = new StatementResponseRewriter.Sink()
+        {
+            @Override
+            public void passThrough(int offset, int length)
+            {
+                out.write(bytes, offset, length);
+            }
+
+            @Override
+            public void write(byte[] data, int offset, int length)
+            {
+                out.write(data, offset, length);
+            }
+        };
+        for (int offset = 0; offset < bytes.length; offset += chunkSize) {
+            chunkBase[0] = offset;
+            rewriter.feed(bytes, offset, Math.min(chunkSize, bytes.length - offset), sink[0]);
+        }
+        StatementSummary summary = rewriter.finish(sink[0]);
+        return new Rewritten(out.toString(UTF_8), summary);
+    }
+
+    private record Rewritten(String json, StatementSummary summary) {}
+
+    private static final class CountingSink
+            implements StatementResponseRewriter.Sink
+    {
+        long total;
+        int largestWrite;
+
+        @Override
+        public void passThrough(int offset, int length)
+        {
+            total += length;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length)
+        {
+            total += length;
+            largestWrite = Math.max(largestWrite, length);
+        }
+    }
+}

@@ -60,6 +60,7 @@ public final class StatementResponseRewriter
     private String errorType;
     private String errorMessage;
     private String updateType;
+    private long elapsedMillis = -1;
 
     public StatementResponseRewriter(JsonFactory jsonFactory, UnaryOperator<String> uriMapper)
     {
@@ -119,7 +120,7 @@ public final class StatementResponseRewriter
     /** What the response said so far; complete once {@link #finish} returned. */
     public StatementSummary summary()
     {
-        return new StatementSummary(queryId, state, hasNextUri, errorName, errorType, errorMessage, updateType);
+        return new StatementSummary(queryId, state, hasNextUri, errorName, errorType, errorMessage, updateType, elapsedMillis);
     }
 
     private void drainTokens(Sink sink)
@@ -140,6 +141,7 @@ public final class StatementResponseRewriter
                         complete = true;
                     }
                 }
+                case VALUE_NUMBER_INT -> onNumber();
                 default -> onOtherValue();
             }
         }
@@ -208,6 +210,16 @@ public final class StatementResponseRewriter
                     errorMessage = parser.getText();
                 }
             }
+        }
+    }
+
+    private void onNumber()
+            throws IOException
+    {
+        awaitingUri = false;
+        JsonStreamContext context = parser.getParsingContext();
+        if ("elapsedTimeMillis".equals(context.getCurrentName()) && isRootObject(context.getParent()) && "stats".equals(context.getParent().getCurrentName())) {
+            elapsedMillis = parser.getLongValue();
         }
     }
 

@@ -2,7 +2,7 @@ package io.switchboard.core.protocol;
 
 /**
  * What one statement-protocol response said about its query, gathered while the response streamed through.
- * Fields are null when the response did not carry them.
+ * Fields are null, and {@code elapsedMillis} is -1, when the response did not carry them.
  *
  * @param hasNextUri false on the response that ends the query: its state is then terminal
  */
@@ -13,7 +13,8 @@ public record StatementSummary(
         String errorName,
         String errorType,
         String errorMessage,
-        String updateType)
+        String updateType,
+        long elapsedMillis)
 {
     public boolean terminal()
     {

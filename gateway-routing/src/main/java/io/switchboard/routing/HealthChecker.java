@@ -1,0 +1,174 @@
+package io.switchboard.routing;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.core.Cluster;
+import io.switchboard.core.ClusterId;
+import io.switchboard.core.ClusterStatus;
+import io.switchboard.core.HealthState;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Active health check: asks every cluster's {@code /v1/info} at a fixed interval; a cluster is healthy when it
+ * answers 200 with {@code "starting": false}, after the configured number of consecutive results.
+ */
+public final class HealthChecker
+        implements AutoCloseable
+{
+    private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
+
+    /** When and how a cluster is probed. */
+    public record Settings(Duration interval, Duration timeout, int healthyThreshold, int unhealthyThreshold)
+    {
+        public Settings
+        {
+            requireNonNull(interval, "interval is null");
+            requireNonNull(timeout, "timeout is null");
+            if (healthyThreshold < 1 || unhealthyThreshold < 1) {
+                throw new IllegalArgumentException("thresholds must be at least 1");
+            }
+        }
+    }
+
+    private final ClusterRegistry registry;
+    private final HttpClient httpClient;
+    private final ObjectMapper objectMapper;
+    private final ScheduledExecutorService scheduler;
+    private final Settings settings;
+    private final Clock clock;
+    private final Map<ClusterId, int[]> streaks = new ConcurrentHashMap<>();
+    private ScheduledFuture<?> task;
+
+    public HealthChecker(ClusterRegistry registry, HttpClient httpClient, ObjectMapper objectMapper, ScheduledExecutorService scheduler, Settings settings, Clock clock)
+    {
+        this.registry = requireNonNull(registry, "registry is null");
+        this.httpClient = requireNonNull(httpClient, "httpClient is null");
+        this.objectMapper = requireNonNull(objectMapper, "objectMapper is null");
+        this.scheduler = requireNonNull(scheduler, "scheduler is null");
+        this.settings = requireNonNull(settings, "settings is null");
+        this.clock = requireNonNull(clock, "clock is null");
+    }
+
+    public synchronized void start()
+    {
+        if (task == null) {
+            task = scheduler.scheduleWithFixedDelay(this::probeAll, 0, settings.interval().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Probes every cluster once, without waiting for the answers. */
+    public void probeAll()
+    {
+        for (ClusterStatus status : registry.snapshot().clusters()) {
+            probe(status.cluster());
+        }
+    }
+
+    private void probe(Cluster cluster)
+    {
+        HttpRequest request = HttpRequest.newBuilder(infoUri(cluster))
+                .timeout(settings.timeout())
+                .header("Accept", "application/json")
+                .GET()
+                .build();
+        httpClient.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+                .whenComplete((response, failure) -> {
+                    Optional<String> error;
+                    if (failure != null) {
+                        error = Optional.of(describe(failure));
+                    }
+                    else {
+                        error = verdict(response);
+                    }
+                    record(cluster.id(), error);
+                });
+    }
+
+    private Optional<String> verdict(HttpResponse<byte[]> response)
+    {
+        if (response.statusCode() != 200) {
+            return Optional.of("/v1/info answered " + response.statusCode());
+        }
+        try {
+            JsonNode info = objectMapper.readTree(response.body());
+            JsonNode starting = info.get("starting");
+            if (starting == null || !starting.isBoolean()) {
+                return Optional.of("/v1/info has no boolean 'starting'");
+            }
+            return starting.booleanValue() ? Optional.of("cluster is starting") : Optional.empty();
+        }
+        catch (java.io.IOException e) {
+            return Optional.of("/v1/info is not JSON: " + e.getMessage());
+        }
+    }
+
+    private void record(ClusterId id, Optional<String> error)
+    {
+        int[] streak = streaks.computeIfAbsent(id, ignored -> new int[2]);
+        int successes;
+        int failures;
+        synchronized (streak) {
+            if (error.isEmpty()) {
+                streak[0]++;
+                streak[1] = 0;
+            }
+            else {
+                streak[1]++;
+                streak[0] = 0;
+            }
+            successes = streak[0];
+            failures = streak[1];
+        }
+        registry.update(id, status -> {
+            HealthState next = status.health();
+            if (successes >= settings.healthyThreshold()) {
+                next = HealthState.HEALTHY;
+            }
+            else if (failures >= settings.unhealthyThreshold() || (status.health() == HealthState.UNKNOWN && failures > 0)) {
+                next = HealthState.UNHEALTHY;
+            }
+            if (next != status.health()) {
+                log.info("event=health cluster={} health={} reason=\"{}\"", id, next, error.orElse("probe succeeded"));
+            }
+            return new ClusterStatus(status.cluster(), next, Optional.of(clock.instant()), error);
+        });
+    }
+
+    private static String describe(Throwable failure)
+    {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        String message = cause.getMessage();
+        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (task != null) {
+            task.cancel(false);
+            task = null;
+        }
+    }
+
+    /** The URI a probe asks. */
+    static URI infoUri(Cluster cluster)
+    {
+        return cluster.uri().resolve("/v1/info");
+    }
+}

@@ -1,0 +1,175 @@
+package io.switchboard.server;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.switchboard.core.protocol.QueryResultsErrors;
+import io.switchboard.core.protocol.RoutingTokenCodec;
+import io.switchboard.routing.ClusterRegistry;
+import io.switchboard.routing.HealthChecker;
+import io.switchboard.routing.QueryAffinity;
+import io.switchboard.routing.QueryLocator;
+import io.switchboard.routing.RoundRobinPolicy;
+import io.switchboard.routing.Router;
+import io.switchboard.server.admin.AdminHandler;
+import io.switchboard.server.config.GatewayConfig;
+import io.switchboard.server.proxy.GatewayQueryIds;
+import io.switchboard.server.proxy.ProxyContext;
+import io.switchboard.server.proxy.ProxyServer;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The composition root: builds every part of the gateway from its configuration, starts and stops them. */
+public final class GatewayServer
+        implements AutoCloseable
+{
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+    /** Used when the config names no secret: tokens then only detect corruption. Documented in the README. */
+    private static final String BUILT_IN_TOKEN_SECRET = "switchboard-built-in-routing-token-key";
+    static final String TOKEN_SECRET_ENVIRONMENT = "SWITCHBOARD_TOKEN_SECRET";
+
+    private final GatewayConfig config;
+    private final Transport transport = Transport.detect();
+    private final EventLoopGroup acceptGroup;
+    private final EventLoopGroup workerGroup;
+    private final ScheduledExecutorService scheduler;
+    private final HttpClient httpClient;
+    private final ClusterRegistry registry;
+    private final HealthChecker healthChecker;
+    private final ProxyServer proxyServer;
+    private final ObjectMapper objectMapper = new ObjectMapper();
+    private Channel adminChannel;
+    private InetSocketAddress proxyAddress;
+    private InetSocketAddress adminAddress;
+
+    public GatewayServer(GatewayConfig config, Map<String, String> environment)
+    {
+        this.config = requireNonNull(config, "config is null");
+        int threads = config.server().ioThreads() > 0 ? config.server().ioThreads() : 2 * Runtime.getRuntime().availableProcessors();
+        this.acceptGroup = transport.newEventLoopGroup(1, "switchboard-accept");
+        this.workerGroup = transport.newEventLoopGroup(threads, "switchboard-io");
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "switchboard-probes");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.httpClient = HttpClient.newBuilder()
+                .connectTimeout(config.backend().connectTimeout())
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+        this.registry = new ClusterRegistry(config.clusterList());
+        HealthChecker.Settings health = new HealthChecker.Settings(config.health().interval(), config.health().timeout(), config.health().healthyThreshold(), config.health().unhealthyThreshold());
+        this.healthChecker = new HealthChecker(registry, httpClient, objectMapper, scheduler, health, Clock.systemUTC());
+        String secret = environment.getOrDefault(TOKEN_SECRET_ENVIRONMENT, config.routing().tokenSecret() != null ? config.routing().tokenSecret() : BUILT_IN_TOKEN_SECRET);
+        JsonFactory jsonFactory = new JsonFactory();
+        ProxyContext context = new ProxyContext(
+                registry,
+                new Router(registry, config.defaultGroup(), new RoundRobinPolicy()),
+                new QueryAffinity(config.routing().queryMapSize(), config.routing().queryMapSize(), Duration.ofHours(6)),
+                new QueryLocator(registry, httpClient, config.routing().locateTimeout()),
+                new RoutingTokenCodec(secret.getBytes(UTF_8)),
+                jsonFactory,
+                new QueryResultsErrors(jsonFactory),
+                new GatewayQueryIds(Clock.systemUTC()),
+                config.server().configuredPublicUri(),
+                config.server().listen().toString(),
+                config.backend().responseTimeout(),
+                config.server().maxPipelinedRequests());
+        this.proxyServer = new ProxyServer(config.server(), config.backend(), context, transport, acceptGroup, workerGroup);
+    }
+
+    public void start()
+            throws InterruptedException
+    {
+        healthChecker.start();
+        proxyAddress = proxyServer.start();
+        ServerBootstrap admin = new ServerBootstrap()
+                .group(acceptGroup, workerGroup)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childHandler(new ChannelInitializer<Channel>()
+                {
+                    private final AdminHandler handler = new AdminHandler(registry, objectMapper);
+
+                    @Override
+                    protected void initChannel(Channel channel)
+                    {
+                        channel.pipeline()
+                                .addLast("codec", new HttpServerCodec())
+                                .addLast("aggregator", new HttpObjectAggregator(64 * 1024))
+                                .addLast("admin", handler);
+                    }
+                });
+        adminChannel = admin.bind(config.admin().listen().host(), config.admin().listen().port()).sync().channel();
+        adminAddress = (InetSocketAddress) adminChannel.localAddress();
+        log.info("event=started proxy=http://{} admin=http://{} transport={} clusters={} default_group={}",
+                hostPort(proxyAddress), hostPort(adminAddress), transport.name(), config.clusters().size(), config.defaultGroup());
+    }
+
+    public InetSocketAddress proxyAddress()
+    {
+        return proxyAddress;
+    }
+
+    public InetSocketAddress adminAddress()
+    {
+        return adminAddress;
+    }
+
+    /** Tells a supervisor where the gateway listens: written whole, then renamed, so a reader never sees half of it. */
+    public void writeReadyFile(Path file)
+            throws IOException
+    {
+        Map<String, String> ready = new LinkedHashMap<>();
+        ready.put("proxy", "http://" + hostPort(proxyAddress));
+        ready.put("admin", "http://" + hostPort(adminAddress));
+        Path absolute = file.toAbsolutePath();
+        Path temporary = absolute.resolveSibling(absolute.getFileName() + ".tmp");
+        Files.write(temporary, objectMapper.writeValueAsBytes(ready));
+        Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Override
+    public void close()
+    {
+        log.info("event=stopping");
+        healthChecker.close();
+        proxyServer.stop();
+        if (adminChannel != null) {
+            adminChannel.close().syncUninterruptibly();
+        }
+        acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workerGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        scheduler.shutdownNow();
+        log.info("event=stopped");
+    }
+
+    private static String hostPort(InetSocketAddress address)
+    {
+        String host = address.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+}

@@ -1,0 +1,74 @@
+package io.switchboard.server;
+
+import io.switchboard.server.config.ConfigLoader;
+import io.switchboard.server.config.GatewayConfig;
+import io.switchboard.server.config.InvalidConfigException;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/** Starts the gateway: {@code switchboard [--config FILE] [--ready-file FILE]}. */
+public final class Main
+{
+    private Main() {}
+
+    public static void main(String[] args)
+            throws Exception
+    {
+        Path configFile = null;
+        Path readyFile = null;
+        for (int i = 0; i < args.length; i++) {
+            String argument = args[i];
+            if ((argument.equals("--config") || argument.equals("--ready-file")) && i + 1 < args.length) {
+                Path value = Path.of(args[++i]);
+                if (argument.equals("--config")) {
+                    configFile = value;
+                }
+                else {
+                    readyFile = value;
+                }
+            }
+            else if (argument.equals("--help") || argument.equals("-h")) {
+                System.out.println("usage: switchboard [--config FILE] [--ready-file FILE]");
+                System.out.println("  --config FILE      gateway.yaml to use; without it, the embedded default (two local clusters)");
+                System.out.println("  --ready-file FILE  once listening, write {\"proxy\":URL,\"admin\":URL} to FILE");
+                return;
+            }
+            else {
+                System.err.println("switchboard: unknown argument '" + argument + "' (try --help)");
+                System.exit(2);
+            }
+        }
+
+        GatewayConfig config;
+        ConfigLoader loader = new ConfigLoader();
+        try {
+            config = configFile == null ? loader.loadEmbeddedDefault() : loader.load(configFile);
+        }
+        catch (InvalidConfigException e) {
+            System.err.println("switchboard: invalid configuration: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+
+        GatewayServer server = new GatewayServer(config, System.getenv());
+        try {
+            server.start();
+        }
+        catch (Exception e) {
+            System.err.println("switchboard: cannot start: " + e);
+            server.close();
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "switchboard-shutdown"));
+        if (readyFile != null) {
+            server.writeReadyFile(readyFile);
+        }
+        stopped.await();
+    }
+}

@@ -1,0 +1,33 @@
+package io.switchboard.server.config;
+
+import static io.switchboard.server.config.ConfigValues.require;
+
+import java.time.Duration;
+
+/**
+ * Connections from the gateway to cluster coordinators.
+ *
+ * @param responseTimeout how long a cluster may take to start answering a request; Trino answers a poll within about
+ *     a second, so this only catches a coordinator that stopped responding
+ * @param idleTimeout how long a response may pause mid-body, and how long an unused pooled connection is kept
+ * @param maxIdleConnections pooled idle connections kept per cluster and event-loop thread
+ */
+public record BackendConfig(Duration connectTimeout, Duration responseTimeout, Duration idleTimeout, Integer maxIdleConnections)
+{
+    public BackendConfig
+    {
+        connectTimeout = connectTimeout == null ? Duration.ofSeconds(2) : connectTimeout;
+        responseTimeout = responseTimeout == null ? Duration.ofSeconds(30) : responseTimeout;
+        idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
+        maxIdleConnections = maxIdleConnections == null ? 64 : maxIdleConnections;
+        require(connectTimeout.toMillis() >= 1, "connect-timeout: must be positive");
+        require(responseTimeout.toMillis() >= 1, "response-timeout: must be positive");
+        require(idleTimeout.toMillis() >= 1, "idle-timeout: must be positive");
+        require(maxIdleConnections >= 0, "max-idle-connections: must not be negative");
+    }
+
+    static BackendConfig defaults()
+    {
+        return new BackendConfig(null, null, null, null);
+    }
+}

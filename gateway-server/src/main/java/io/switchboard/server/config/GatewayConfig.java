@@ -1,0 +1,55 @@
+package io.switchboard.server.config;
+
+import static io.switchboard.server.config.ConfigValues.require;
+
+import io.switchboard.core.Cluster;
+import io.switchboard.core.RoutingGroup;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** The whole gateway configuration, as read from {@code gateway.yaml}; every section has defaults. */
+public record GatewayConfig(
+        ServerConfig server,
+        AdminConfig admin,
+        HealthConfig health,
+        RoutingConfig routing,
+        BackendConfig backend,
+        List<ClusterConfig> clusters)
+{
+    public GatewayConfig
+    {
+        server = server == null ? ServerConfig.defaults() : server;
+        admin = admin == null ? AdminConfig.defaults() : admin;
+        health = health == null ? HealthConfig.defaults() : health;
+        routing = routing == null ? RoutingConfig.defaults() : routing;
+        backend = backend == null ? BackendConfig.defaults() : backend;
+        require(clusters != null && !clusters.isEmpty(), "clusters: at least one cluster is required");
+        clusters = List.copyOf(clusters);
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < clusters.size(); i++) {
+            require(clusters.get(i) != null, "clusters[" + i + "]: is empty");
+            require(ids.add(clusters.get(i).id()), "clusters[" + i + "].id: duplicate cluster id '" + clusters.get(i).id() + "'");
+        }
+        if (routing.defaultGroup() != null) {
+            try {
+                RoutingGroup.of(routing.defaultGroup());
+            }
+            catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("routing.default-group: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The group of queries that nothing places elsewhere. */
+    public RoutingGroup defaultGroup()
+    {
+        return RoutingGroup.of(routing.defaultGroup() != null ? routing.defaultGroup() : clusters.get(0).routingGroup());
+    }
+
+    public List<Cluster> clusterList()
+    {
+        return clusters.stream().map(ClusterConfig::toCluster).toList();
+    }
+}

@@ -1,0 +1,60 @@
+package io.switchboard.server.config;
+
+import static io.switchboard.server.config.ConfigValues.require;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The client-facing proxy port.
+ *
+ * @param publicUri the address clients reach the gateway at, used in every URI it hands out; when absent, taken from
+ *     each request's {@code X-Forwarded-Proto}/{@code X-Forwarded-Host} or {@code Host}
+ * @param maxRequestBody the largest request body (a statement's SQL) accepted; larger ones get 413
+ * @param idleTimeout a client connection with no request for this long is closed
+ * @param ioThreads event-loop threads; 0 means two per core
+ */
+public record ServerConfig(
+        HostAndPort listen,
+        URI publicUri,
+        DataSize maxInitialLine,
+        DataSize maxHeaderSize,
+        DataSize maxRequestBody,
+        Duration idleTimeout,
+        Integer maxPipelinedRequests,
+        Integer ioThreads)
+{
+    public ServerConfig
+    {
+        listen = listen == null ? HostAndPort.parse("127.0.0.1:8080") : listen;
+        maxInitialLine = maxInitialLine == null ? DataSize.ofKilobytes(16) : maxInitialLine;
+        maxHeaderSize = maxHeaderSize == null ? DataSize.ofKilobytes(64) : maxHeaderSize;
+        maxRequestBody = maxRequestBody == null ? DataSize.ofKilobytes(4096) : maxRequestBody;
+        idleTimeout = idleTimeout == null ? Duration.ofMinutes(5) : idleTimeout;
+        maxPipelinedRequests = maxPipelinedRequests == null ? 16 : maxPipelinedRequests;
+        ioThreads = ioThreads == null ? 0 : ioThreads;
+        if (publicUri != null) {
+            require("http".equals(publicUri.getScheme()) || "https".equals(publicUri.getScheme()), "public-uri: must be an http or https URI");
+            require(publicUri.getHost() != null, "public-uri: has no host");
+            require(publicUri.getRawPath() == null || publicUri.getRawPath().isEmpty() || publicUri.getRawPath().equals("/"), "public-uri: must not have a path");
+            require(publicUri.getRawQuery() == null, "public-uri: must not have a query");
+        }
+        require(maxInitialLine.bytes() >= 1024, "max-initial-line: must be at least 1KB");
+        require(maxHeaderSize.bytes() >= 1024, "max-header-size: must be at least 1KB");
+        require(maxRequestBody.bytes() >= 1024, "max-request-body: must be at least 1KB");
+        require(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle-timeout: must be positive");
+        require(maxPipelinedRequests >= 1, "max-pipelined-requests: must be at least 1");
+        require(ioThreads >= 0, "io-threads: must not be negative");
+    }
+
+    public Optional<URI> configuredPublicUri()
+    {
+        return Optional.ofNullable(publicUri);
+    }
+
+    static ServerConfig defaults()
+    {
+        return new ServerConfig(null, null, null, null, null, null, null, null);
+    }
+}

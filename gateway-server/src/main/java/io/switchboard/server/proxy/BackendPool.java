@@ -1,0 +1,97 @@
+package io.switchboard.server.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.switchboard.core.Cluster;
+import io.switchboard.core.ClusterId;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keep-alive connections to clusters, owned by one event loop: a client's exchange borrows a connection on the
+ * client's own event loop, so a request and its response never cross threads. Used only from that event loop.
+ */
+final class BackendPool
+{
+    /** A borrowed connection, and whether it served an earlier request (then a failure may be a stale connection). */
+    record Lease(ChannelFuture connected, boolean reused) {}
+
+    private final EventLoop eventLoop;
+    private final Bootstrap bootstrap;
+    private final int maxIdlePerCluster;
+    private final Map<ClusterId, ArrayDeque<Channel>> idle = new HashMap<>();
+
+    BackendPool(EventLoop eventLoop, Class<? extends Channel> channelClass, Duration connectTimeout, Duration idleTimeout, int maxIdlePerCluster)
+    {
+        this.eventLoop = requireNonNull(eventLoop, "eventLoop is null");
+        this.maxIdlePerCluster = maxIdlePerCluster;
+        long idleMillis = idleTimeout.toMillis();
+        this.bootstrap = new Bootstrap()
+                .group(eventLoop)
+                .channel(channelClass)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                .handler(new ChannelInitializer<Channel>()
+                {
+                    @Override
+                    protected void initChannel(Channel channel)
+                    {
+                        channel.pipeline()
+                                .addLast("codec", new HttpClientCodec(4096, 64 * 1024, 64 * 1024))
+                                .addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
+                                .addLast(BackendHandler.NAME, new BackendHandler());
+                    }
+                });
+    }
+
+    Lease acquire(Cluster cluster)
+    {
+        ArrayDeque<Channel> channels = idle.get(cluster.id());
+        while (channels != null && !channels.isEmpty()) {
+            Channel channel = channels.pollLast();
+            if (channel.isActive()) {
+                return new Lease(channel.newSucceededFuture(), true);
+            }
+        }
+        return new Lease(bootstrap.connect(cluster.uri().getHost(), cluster.port()), false);
+    }
+
+    /** Returns a connection whose response was read to the end; it keeps reading so that a close is noticed. */
+    void release(ClusterId cluster, Channel channel)
+    {
+        if (!channel.isActive()) {
+            return;
+        }
+        ArrayDeque<Channel> channels = idle.computeIfAbsent(cluster, ignored -> new ArrayDeque<>());
+        if (channels.size() >= maxIdlePerCluster) {
+            // connections closed while idle stay queued until met; drop them before refusing a live one
+            channels.removeIf(candidate -> !candidate.isActive());
+        }
+        if (channels.size() >= maxIdlePerCluster) {
+            channel.close();
+            return;
+        }
+        channels.addLast(channel);
+        channel.read();
+    }
+
+    EventLoop eventLoop()
+    {
+        return eventLoop;
+    }
+}

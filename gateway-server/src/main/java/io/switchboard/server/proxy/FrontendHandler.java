@@ -1,0 +1,375 @@
+package io.switchboard.server.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.switchboard.core.ClusterId;
+import io.switchboard.core.ClusterStatus;
+import io.switchboard.core.QueryId;
+import io.switchboard.core.TransactionId;
+import io.switchboard.core.protocol.GatewayError;
+import io.switchboard.core.protocol.GatewayErrorType;
+import io.switchboard.core.protocol.GatewayPaths;
+import io.switchboard.core.protocol.HeaderFamily;
+import io.switchboard.core.protocol.TransactionTags;
+import io.switchboard.core.spi.RouteRequest;
+import io.switchboard.routing.Router;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: reads one request at a time, decides where it goes, and hands it to a {@link ProxyExchange}.
+ * Requests a client pipelines wait in a bounded queue and are answered in order.
+ */
+final class FrontendHandler
+        extends ChannelInboundHandlerAdapter
+{
+    static final String NAME = "frontend";
+    private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
+
+    private final ProxyContext context;
+    private final BackendPool pool;
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private ProxyExchange current;
+    private boolean busy;
+    private boolean closing;
+
+    FrontendHandler(ProxyContext context, BackendPool pool)
+    {
+        this.context = requireNonNull(context, "context is null");
+        this.pool = requireNonNull(pool, "pool is null");
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx)
+    {
+        this.ctx = ctx;
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg)
+    {
+        if (!(msg instanceof FullHttpRequest request) || closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (busy || !waiting.isEmpty()) {
+            if (waiting.size() >= context.maxPipelinedRequests()) {
+                request.release();
+                closing = true;
+                ctx.writeAndFlush(ErrorResponses.plain(ctx.alloc(), HttpResponseStatus.TOO_MANY_REQUESTS, "too many pipelined requests"))
+                        .addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            waiting.add(request);
+            return;
+        }
+        handle(request);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx)
+    {
+        // a request is read whole before it is handled; ask for more only while idle
+        if (!busy && !closing && waiting.isEmpty()) {
+            ctx.read();
+        }
+    }
+
+    private void handle(FullHttpRequest request)
+    {
+        busy = true;
+        if (request.decoderResult().isFailure()) {
+            Throwable cause = request.decoderResult().cause();
+            request.release();
+            HttpResponseStatus status = cause instanceof TooLongFrameException ? tooLongStatus(cause) : HttpResponseStatus.BAD_REQUEST;
+            rejectAndClose(status, "Bad request: " + (cause == null ? "malformed HTTP" : cause.getMessage()));
+            return;
+        }
+        String uri = request.uri();
+        if (!uri.startsWith("/")) {
+            request.release();
+            rejectAndClose(HttpResponseStatus.BAD_REQUEST, "Bad request: the request target must be a path");
+            return;
+        }
+        RequestInfo info = requestInfo(request);
+        Optional<GatewayPaths.Routed> routed = GatewayPaths.parseRouted(uri);
+        if (routed.isPresent()) {
+            routeFollowUp(request, info, routed.get());
+        }
+        else if (GatewayPaths.isSubmit(info.method(), info.path())) {
+            routeSubmit(request, info);
+        }
+        else if (!GatewayPaths.isClean(info.path())) {
+            fail(request, info, GatewayErrorType.NOT_FOUND, "No such resource: " + info.path(), false);
+        }
+        else {
+            Optional<QueryId> queryId = GatewayPaths.queryIdOf(info.path(), info.query().orElse(null));
+            if (queryId.isPresent()) {
+                routeByQueryId(request, info, queryId.get());
+            }
+            else if (info.path().equals("/v1/info") || info.path().startsWith("/ui/") || info.path().equals("/ui")) {
+                routeToAnyCluster(request, info);
+            }
+            else {
+                fail(request, info, GatewayErrorType.NOT_FOUND, "No such resource: " + info.path(), false);
+            }
+        }
+    }
+
+    private void routeFollowUp(FullHttpRequest request, RequestInfo info, GatewayPaths.Routed routed)
+    {
+        Optional<ClusterStatus> cluster = context.tokens().decode(routed.token()).flatMap(id -> context.registry().snapshot().find(id));
+        String backendPath = routed.backendTarget().split("\\?", 2)[0];
+        boolean statement = GatewayPaths.isStatementPath(backendPath);
+        if (cluster.isEmpty()) {
+            fail(request, info, GatewayErrorType.UNKNOWN_ROUTE, "Unknown or invalid routing token in " + info.path() + ": the query's cluster is not known to this gateway", statement);
+            return;
+        }
+        if (!GatewayPaths.isAllowedRoutedPath(backendPath)) {
+            fail(request, info, GatewayErrorType.NOT_FOUND, "No such resource: " + info.path(), statement);
+            return;
+        }
+        RequestKind kind = statement ? RequestKind.STATEMENT_FOLLOW_UP : RequestKind.OTHER;
+        forward(request, info, new Target(cluster.get().cluster(), routed.backendTarget(), kind, Optional.empty()));
+    }
+
+    private void routeSubmit(FullHttpRequest request, RequestInfo info)
+    {
+        String transaction = request.headers().get(info.family().transactionId());
+        if (!TransactionId.isNone(transaction)) {
+            Optional<ClusterId> owner = TransactionTags.parse(transaction)
+                    .flatMap(tagged -> context.tokens().decode(tagged.token()))
+                    .or(() -> context.affinity().clusterOfTransaction(new TransactionId(transaction.trim())));
+            Optional<ClusterStatus> cluster = owner.flatMap(id -> context.registry().snapshot().find(id));
+            if (cluster.isPresent()) {
+                forward(request, info, new Target(cluster.get().cluster(), request.uri(), RequestKind.SUBMIT, Optional.of(cluster.get().cluster().routingGroup())));
+                return;
+            }
+            if (owner.isPresent()) {
+                fail(request, info, GatewayErrorType.UNKNOWN_ROUTE, "The cluster of transaction " + transaction + " is not known to this gateway", true);
+                return;
+            }
+            // a transaction id this gateway never tagged: let the routed cluster judge it
+        }
+        Router.Decision decision = context.router().route(new RouteRequest(info.user(), info.source()), Set.of());
+        if (decision instanceof Router.Routed routed) {
+            forward(request, info, new Target(routed.cluster().cluster(), request.uri(), RequestKind.SUBMIT, Optional.of(routed.group())));
+            return;
+        }
+        Router.Rejected rejected = (Router.Rejected) decision;
+        String queryId = context.queryIds().next();
+        AccessLog.queryFailedAtGateway(info, queryId, "-", rejected.group().name(), rejected.error().type().errorName(), rejected.error().message());
+        respond(request, info, ErrorResponses.queryError(ctx.alloc(), context.errors(), rejected.error(), true, queryId, info.publicBase() + "/ui/", info.keepAlive()));
+    }
+
+    private void routeByQueryId(FullHttpRequest request, RequestInfo info, QueryId queryId)
+    {
+        RequestKind kind = GatewayPaths.isStatementPath(info.path()) ? RequestKind.STATEMENT_FOLLOW_UP : RequestKind.OTHER;
+        Optional<ClusterStatus> known = context.affinity().clusterOfQuery(queryId).flatMap(id -> context.registry().snapshot().find(id));
+        if (known.isPresent()) {
+            forward(request, info, new Target(known.get().cluster(), request.uri(), kind, Optional.empty()));
+            return;
+        }
+        Map<String, String> identity = new LinkedHashMap<>();
+        copyIfPresent(request.headers(), identity, "Authorization");
+        for (HeaderFamily family : HeaderFamily.values()) {
+            copyIfPresent(request.headers(), identity, family.user());
+        }
+        context.locator().locate(queryId, identity).whenComplete((located, failure) -> ctx.executor().execute(() -> {
+            if (closing || !ctx.channel().isActive()) {
+                request.release();
+                return;
+            }
+            Optional<ClusterStatus> cluster = failure != null || located == null
+                    ? Optional.empty()
+                    : located.flatMap(id -> context.registry().snapshot().find(id));
+            if (cluster.isEmpty()) {
+                fail(request, info, GatewayErrorType.QUERY_NOT_FOUND, "Query " + queryId + " is not known to any cluster", kind.statementProtocol());
+                return;
+            }
+            context.affinity().recordQuery(queryId, cluster.get().id());
+            forward(request, info, new Target(cluster.get().cluster(), request.uri(), kind, Optional.empty()));
+        }));
+    }
+
+    private void routeToAnyCluster(FullHttpRequest request, RequestInfo info)
+    {
+        Router.Decision decision = context.router().route(new RouteRequest(info.user(), info.source()), Set.of());
+        if (decision instanceof Router.Routed routed) {
+            forward(request, info, new Target(routed.cluster().cluster(), request.uri(), RequestKind.OTHER, Optional.of(routed.group())));
+            return;
+        }
+        Router.Rejected rejected = (Router.Rejected) decision;
+        fail(request, info, rejected.error().type(), rejected.error().message(), false);
+    }
+
+    private void forward(FullHttpRequest request, RequestInfo info, Target target)
+    {
+        current = new ProxyExchange(this, ctx, context, pool, request, info);
+        current.start(target);
+    }
+
+    private void fail(FullHttpRequest request, RequestInfo info, GatewayErrorType type, String message, boolean statementProtocol)
+    {
+        String queryId = GatewayPaths.queryIdOf(info.path(), info.query().orElse(null)).map(QueryId::value).orElseGet(() -> context.queryIds().next());
+        FullHttpResponse response = ErrorResponses.queryError(ctx.alloc(), context.errors(), new GatewayError(type, message), statementProtocol, queryId,
+                info.publicBase() + "/ui/", info.keepAlive());
+        respond(request, info, response);
+    }
+
+    private void respond(FullHttpRequest request, RequestInfo info, FullHttpResponse response)
+    {
+        request.release();
+        ctx.writeAndFlush(response);
+        exchangeEnded(null, info.keepAlive());
+    }
+
+    private void rejectAndClose(HttpResponseStatus status, String message)
+    {
+        closing = true;
+        releaseWaiting();
+        ctx.writeAndFlush(ErrorResponses.plain(ctx.alloc(), status, message)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Called when the current request has been answered; takes the next pipelined one or reads again. */
+    void exchangeEnded(ProxyExchange exchange, boolean keepAlive)
+    {
+        if (exchange != null && exchange != current) {
+            return;
+        }
+        current = null;
+        busy = false;
+        if (!keepAlive) {
+            closing = true;
+            releaseWaiting();
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        FullHttpRequest next = waiting.poll();
+        if (next != null) {
+            handle(next);
+        }
+        else if (!closing) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx)
+    {
+        if (ctx.channel().isWritable() && current != null) {
+            current.onClientWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx)
+    {
+        closing = true;
+        if (current != null) {
+            current.abort();
+            current = null;
+        }
+        releaseWaiting();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event)
+    {
+        if (event instanceof IdleStateEvent) {
+            if (!busy) {
+                closing = true;
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause)
+    {
+        log.debug("event=client_connection_error remote={} cause=\"{}\"", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+
+    private void releaseWaiting()
+    {
+        FullHttpRequest request;
+        while ((request = waiting.poll()) != null) {
+            request.release();
+        }
+    }
+
+    private RequestInfo requestInfo(FullHttpRequest request)
+    {
+        HttpHeaders headers = request.headers();
+        String uri = request.uri();
+        int question = uri.indexOf('?');
+        String rawPath = question < 0 ? uri : uri.substring(0, question);
+        String rawQuery = question < 0 ? null : uri.substring(question + 1);
+        HeaderFamily family = HeaderFamily.of(headers::get);
+        return new RequestInfo(
+                request.method().name(),
+                rawPath,
+                rawQuery == null || rawQuery.isEmpty() ? Optional.empty() : Optional.of(rawQuery),
+                family,
+                Optional.ofNullable(headers.get(family.user())),
+                Optional.ofNullable(headers.get(family.source())),
+                PublicBase.of(context.publicUri(), headers, context.listenAddress()),
+                HttpUtil.isKeepAlive(request),
+                clientAddress(ctx.channel().remoteAddress()));
+    }
+
+    private static String clientAddress(SocketAddress address)
+    {
+        if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            return inet.getAddress().getHostAddress();
+        }
+        return String.valueOf(address);
+    }
+
+    private static HttpResponseStatus tooLongStatus(Throwable cause)
+    {
+        String message = String.valueOf(cause.getMessage());
+        if (message.contains("header")) {
+            return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+        }
+        if (message.contains("line")) {
+            return HttpResponseStatus.REQUEST_URI_TOO_LONG;
+        }
+        return HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    private static void copyIfPresent(HttpHeaders from, Map<String, String> to, String name)
+    {
+        String value = from.get(name);
+        if (value != null) {
+            to.put(name, value);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.switchboard.server.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import io.switchboard.core.protocol.QueryResultsErrors;
+import io.switchboard.core.protocol.RoutingTokenCodec;
+import io.switchboard.routing.ClusterRegistry;
+import io.switchboard.routing.QueryAffinity;
+import io.switchboard.routing.QueryLocator;
+import io.switchboard.routing.Router;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The services every proxy connection shares; built once by the composition root. */
+public record ProxyContext(
+        ClusterRegistry registry,
+        Router router,
+        QueryAffinity affinity,
+        QueryLocator locator,
+        RoutingTokenCodec tokens,
+        JsonFactory jsonFactory,
+        QueryResultsErrors errors,
+        GatewayQueryIds queryIds,
+        Optional<URI> publicUri,
+        String listenAddress,
+        Duration responseTimeout,
+        int maxPipelinedRequests)
+{
+    public ProxyContext
+    {
+        requireNonNull(registry, "registry is null");
+        requireNonNull(router, "router is null");
+        requireNonNull(affinity, "affinity is null");
+        requireNonNull(locator, "locator is null");
+        requireNonNull(tokens, "tokens is null");
+        requireNonNull(jsonFactory, "jsonFactory is null");
+        requireNonNull(errors, "errors is null");
+        requireNonNull(queryIds, "queryIds is null");
+        requireNonNull(publicUri, "publicUri is null");
+        requireNonNull(listenAddress, "listenAddress is null");
+        requireNonNull(responseTimeout, "responseTimeout is null");
+    }
+}

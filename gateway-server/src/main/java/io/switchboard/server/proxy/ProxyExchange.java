@@ -1,0 +1,529 @@
+package io.switchboard.server.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.switchboard.core.ClusterId;
+import io.switchboard.core.QueryId;
+import io.switchboard.core.RoutingGroup;
+import io.switchboard.core.TransactionId;
+import io.switchboard.core.protocol.GatewayError;
+import io.switchboard.core.protocol.GatewayErrorType;
+import io.switchboard.core.protocol.GatewayPaths;
+import io.switchboard.core.protocol.HeaderFamily;
+import io.switchboard.core.protocol.PublicUris;
+import io.switchboard.core.protocol.StatementResponseRewriter;
+import io.switchboard.core.protocol.StatementSummary;
+import io.switchboard.core.protocol.TransactionTags;
+import io.switchboard.core.spi.RouteRequest;
+import io.switchboard.routing.Router;
+
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client request forwarded to one cluster and its response streamed back, on the client's event loop.
+ *
+ * <p>Owns the client's request until it ends. A submission whose connection fails before any byte came back is
+ * replayed on the next eligible cluster; every other request stays on its cluster. Statement responses pass through
+ * the {@link StatementResponseRewriter}, everything else streams as it comes. The backend is read only while the
+ * client can take more, so memory stays bounded whatever the response size.
+ */
+final class ProxyExchange
+{
+    private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
+
+    private final FrontendHandler frontend;
+    private final ChannelHandlerContext client;
+    private final ProxyContext context;
+    private final BackendPool pool;
+    private final FullHttpRequest request;
+    private final RequestInfo info;
+    private final Set<ClusterId> tried = new HashSet<>();
+
+    private Target target;
+    private Channel backend;
+    private BackendHandler backendHandler;
+    private boolean reused;
+    private boolean retriedStale;
+    private boolean receivedAny;
+    private ScheduledFuture<?> responseTimeout;
+    private HttpResponse heldResponse;
+    private boolean responseStarted;
+    private boolean backendKeepAlive;
+    private StatementResponseRewriter rewriter;
+    private String token;
+    private byte[] scratch;
+    private boolean waitingForClient;
+    private boolean done;
+
+    ProxyExchange(FrontendHandler frontend, ChannelHandlerContext client, ProxyContext context, BackendPool pool, FullHttpRequest request, RequestInfo info)
+    {
+        this.frontend = requireNonNull(frontend, "frontend is null");
+        this.client = requireNonNull(client, "client is null");
+        this.context = requireNonNull(context, "context is null");
+        this.pool = requireNonNull(pool, "pool is null");
+        this.request = requireNonNull(request, "request is null");
+        this.info = requireNonNull(info, "info is null");
+    }
+
+    void start(Target first)
+    {
+        this.target = first;
+        tried.add(first.cluster().id());
+        BackendPool.Lease lease = pool.acquire(first.cluster());
+        reused = lease.reused();
+        ChannelFuture connected = lease.connected();
+        if (connected.isDone()) {
+            onConnected(connected);
+        }
+        else {
+            connected.addListener((ChannelFutureListener) this::onConnected);
+        }
+    }
+
+    private void onConnected(ChannelFuture connected)
+    {
+        if (done) {
+            if (connected.isSuccess()) {
+                connected.channel().close();
+            }
+            return;
+        }
+        if (!connected.isSuccess()) {
+            onBackendFailure(BackendFailure.CONNECT, connected.cause());
+            return;
+        }
+        Channel channel = connected.channel();
+        backend = channel;
+        backendHandler = channel.pipeline().get(BackendHandler.class);
+        backendHandler.attach(this);
+        channel.writeAndFlush(backendRequest()).addListener(written -> {
+            if (!written.isSuccess() && backend == channel) {
+                onBackendFailure(BackendFailure.CLOSED, written.cause());
+            }
+        });
+        channel.read();
+        long timeoutMillis = context.responseTimeout().toMillis();
+        responseTimeout = client.executor().schedule(() -> {
+            if (backend == channel && !receivedAny) {
+                onBackendFailure(BackendFailure.TIMEOUT, null);
+            }
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private FullHttpRequest backendRequest()
+    {
+        FullHttpRequest forwarded = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), target.backendTarget(), request.content().retainedDuplicate());
+        HttpHeaders headers = forwarded.headers();
+        ProxyHeaders.copyEndToEnd(request.headers(), headers, true);
+        headers.set(HttpHeaderNames.HOST, target.cluster().hostHeader());
+        if (request.content().isReadable() || request.method().equals(HttpMethod.POST) || request.method().equals(HttpMethod.PUT)) {
+            headers.setInt(HttpHeaderNames.CONTENT_LENGTH, request.content().readableBytes());
+        }
+        if (target.kind().statementProtocol()) {
+            // the rewriter reads JSON: ask for it uncompressed
+            headers.remove(HttpHeaderNames.ACCEPT_ENCODING);
+        }
+        for (HeaderFamily family : HeaderFamily.values()) {
+            String transaction = headers.get(family.transactionId());
+            if (transaction != null) {
+                TransactionTags.parse(transaction).ifPresent(tagged -> headers.set(family.transactionId(), tagged.transactionId()));
+            }
+        }
+        if (target.cluster().forwardHeaders()) {
+            String forwardedFor = request.headers().get("X-Forwarded-For");
+            headers.set("X-Forwarded-For", forwardedFor == null ? info.clientAddress() : forwardedFor + ", " + info.clientAddress());
+            java.net.URI base = java.net.URI.create(info.publicBase());
+            headers.set("X-Forwarded-Proto", base.getScheme());
+            headers.set("X-Forwarded-Host", base.getRawAuthority());
+        }
+        return forwarded;
+    }
+
+    void onBackendMessage(HttpObject message)
+    {
+        if (done) {
+            ReferenceCountUtil.release(message);
+            return;
+        }
+        receivedAny = true;
+        cancelResponseTimeout();
+        if (message.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(message);
+            onBackendFailure(BackendFailure.BAD_RESPONSE, message.decoderResult().cause());
+            return;
+        }
+        if (message instanceof HttpResponse response) {
+            if (response.status().code() == 100) {
+                ReferenceCountUtil.release(message);
+                backend.read();
+                return;
+            }
+            onResponseHead(response);
+        }
+        if (message instanceof HttpContent content) {
+            onContent(content);
+        }
+        else {
+            backend.read();
+        }
+    }
+
+    private void onResponseHead(HttpResponse response)
+    {
+        backendKeepAlive = HttpUtil.isKeepAlive(response);
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
+        HttpHeaders headers = head.headers();
+        ProxyHeaders.copyEndToEnd(response.headers(), headers, false);
+        tagStartedTransaction(headers);
+        boolean bodiless = request.method().equals(HttpMethod.HEAD) || response.status().code() == 204 || response.status().code() == 304;
+        boolean rewrite = target.kind().statementProtocol() && response.status().code() == 200 && isJson(response.headers());
+        if (rewrite) {
+            token = context.tokens().encode(target.cluster().id());
+            rewriter = new StatementResponseRewriter(context.jsonFactory(), uri -> PublicUris.toPublic(uri, info.publicBase(), token));
+            HttpUtil.setTransferEncodingChunked(head, true);
+        }
+        else if (!bodiless) {
+            if (HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
+                headers.set(HttpHeaderNames.CONTENT_LENGTH, response.headers().get(HttpHeaderNames.CONTENT_LENGTH));
+            }
+            else {
+                HttpUtil.setTransferEncodingChunked(head, true);
+            }
+        }
+        else if (response.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            headers.set(HttpHeaderNames.CONTENT_LENGTH, response.headers().get(HttpHeaderNames.CONTENT_LENGTH));
+        }
+        if (!info.keepAlive()) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        if (rewrite) {
+            // held until the first body chunk rewrites cleanly, so a garbage body can still get a proper error
+            heldResponse = head;
+        }
+        else {
+            client.write(head);
+            responseStarted = true;
+        }
+    }
+
+    private void onContent(HttpContent message)
+    {
+        HttpContent content = message;
+        if (message instanceof HttpResponse) {
+            // a whole response in one object: send its body as a plain part, the head went out already
+            content = message instanceof LastHttpContent ? new DefaultLastHttpContent(message.content()) : new DefaultHttpContent(message.content());
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (rewriter != null) {
+            ByteBuf rewritten;
+            StatementSummary summary = null;
+            try {
+                rewritten = rewrite(content.content());
+                if (last) {
+                    summary = finishRewrite((CompositeByteBuf) rewritten);
+                }
+            }
+            catch (IOException | RuntimeException e) {
+                content.release();
+                onBadStatementResponse(e);
+                return;
+            }
+            content.release();
+            if (heldResponse != null) {
+                client.write(heldResponse);
+                heldResponse = null;
+                responseStarted = true;
+            }
+            if (rewritten.isReadable()) {
+                client.write(new DefaultHttpContent(rewritten));
+            }
+            else {
+                rewritten.release();
+            }
+            if (last) {
+                client.write(LastHttpContent.EMPTY_LAST_CONTENT);
+                onSummary(summary);
+            }
+        }
+        else {
+            client.write(content);
+        }
+        client.flush();
+        if (last) {
+            complete();
+        }
+        else if (client.channel().isWritable()) {
+            backend.read();
+        }
+        else {
+            waitingForClient = true;
+        }
+    }
+
+    private ByteBuf rewrite(ByteBuf in)
+            throws IOException
+    {
+        CompositeByteBuf out = client.alloc().compositeBuffer();
+        try {
+            int length = in.readableBytes();
+            byte[] bytes;
+            int base;
+            if (in.hasArray()) {
+                bytes = in.array();
+                base = in.arrayOffset() + in.readerIndex();
+            }
+            else {
+                if (scratch == null || scratch.length < length) {
+                    scratch = new byte[Math.max(length, 8192)];
+                }
+                in.getBytes(in.readerIndex(), scratch, 0, length);
+                bytes = scratch;
+                base = 0;
+            }
+            rewriter.feed(bytes, base, length, new CompositeSink(out, in, base));
+            return out;
+        }
+        catch (IOException | RuntimeException e) {
+            out.release();
+            throw e;
+        }
+    }
+
+    private StatementSummary finishRewrite(CompositeByteBuf out)
+            throws IOException
+    {
+        try {
+            return rewriter.finish(new CompositeSink(out, null, 0));
+        }
+        catch (IOException | RuntimeException e) {
+            out.release();
+            throw e;
+        }
+    }
+
+    private void onSummary(StatementSummary summary)
+    {
+        if (summary.queryId() != null && target.kind() == RequestKind.SUBMIT) {
+            QueryId.parse(summary.queryId()).ifPresent(id -> context.affinity().recordQuery(id, target.cluster().id()));
+        }
+        if (summary.terminal() && request.method().equals(HttpMethod.GET) || summary.terminal() && target.kind() == RequestKind.SUBMIT) {
+            AccessLog.queryEnded(info, target.cluster().id().value(), target.cluster().routingGroup().name(), summary);
+        }
+    }
+
+    private void tagStartedTransaction(HttpHeaders headers)
+    {
+        for (HeaderFamily family : HeaderFamily.values()) {
+            String started = headers.get(family.startedTransactionId());
+            if (started != null && !started.isBlank()) {
+                String routingToken = context.tokens().encode(target.cluster().id());
+                context.affinity().recordTransaction(new TransactionId(started), target.cluster().id());
+                headers.set(family.startedTransactionId(), TransactionTags.tag(routingToken, started));
+            }
+        }
+    }
+
+    private void onBadStatementResponse(Exception cause)
+    {
+        log.warn("event=bad_backend_response cluster={} path={} reason=\"{}\"", target.cluster().id(), info.path(), cause.getMessage());
+        rewriter = null;
+        backendKeepAlive = false;
+        onBackendFailure(BackendFailure.BAD_RESPONSE, cause);
+    }
+
+    void onBackendIdle()
+    {
+        if (!waitingForClient) {
+            onBackendFailure(BackendFailure.TIMEOUT, null);
+        }
+    }
+
+    void onClientWritable()
+    {
+        if (waitingForClient && backend != null && !done) {
+            waitingForClient = false;
+            backend.read();
+        }
+    }
+
+    void onBackendFailure(BackendFailure failure, Throwable cause)
+    {
+        if (done) {
+            return;
+        }
+        dropBackend();
+        if (responseStarted) {
+            // part of the response reached the client: the only honest signal left is to cut the connection
+            log.warn("event=backend_failed_mid_response cluster={} path={} failure={} cause=\"{}\"", target.cluster().id(), info.path(), failure, describe(cause));
+            finish(false);
+            client.close();
+            return;
+        }
+        heldResponse = null;
+        if (!receivedAny && reused && !retriedStale && failure != BackendFailure.CONNECT && failure != BackendFailure.TIMEOUT) {
+            // a pooled connection the cluster had closed while idle: try once more on a fresh one
+            retriedStale = true;
+            reused = false;
+            start(target);
+            return;
+        }
+        if (failure == BackendFailure.CONNECT && target.kind() == RequestKind.SUBMIT) {
+            log.warn("event=submit_failover cluster={} cause=\"{}\"", target.cluster().id(), describe(cause));
+            Router.Decision decision = context.router().route(new RouteRequest(info.user(), info.source()), tried);
+            if (decision instanceof Router.Routed routed) {
+                start(target.withCluster(routed.cluster().cluster(), routed.group()));
+                return;
+            }
+            failWith(((Router.Rejected) decision).error());
+            return;
+        }
+        String message = "Cluster '" + target.cluster().id() + "' failed: " + failure.description() + (cause == null ? "" : " (" + describe(cause) + ")");
+        failWith(new GatewayError(failure.errorType(), message));
+    }
+
+    private void failWith(GatewayError error)
+    {
+        String queryId = GatewayPaths.queryIdOf(PublicUris.targetOf(target.backendTarget()).split("\\?", 2)[0], null)
+                .map(QueryId::value)
+                .orElseGet(() -> context.queryIds().next());
+        String group = target.group().map(RoutingGroup::name).orElse(target.cluster().routingGroup().name());
+        if (target.kind().statementProtocol()) {
+            AccessLog.queryFailedAtGateway(info, queryId, target.cluster().id().value(), group, error.type().errorName(), error.message());
+        }
+        FullHttpResponse response = ErrorResponses.queryError(client.alloc(), context.errors(), error, target.kind().statementProtocol(), queryId,
+                info.publicBase() + "/ui/", info.keepAlive());
+        client.writeAndFlush(response);
+        finish(info.keepAlive());
+    }
+
+    private void complete()
+    {
+        cancelResponseTimeout();
+        Channel channel = backend;
+        backend = null;
+        if (backendHandler != null) {
+            backendHandler.detach();
+        }
+        if (channel != null) {
+            if (backendKeepAlive) {
+                pool.release(target.cluster().id(), channel);
+            }
+            else {
+                channel.close();
+            }
+        }
+        finish(info.keepAlive());
+    }
+
+    /** The client went away: nothing more to send, and the backend connection is mid-response, so it is closed. */
+    void abort()
+    {
+        if (done) {
+            return;
+        }
+        dropBackend();
+        done = true;
+        request.release();
+    }
+
+    private void finish(boolean keepAlive)
+    {
+        done = true;
+        heldResponse = null;
+        request.release();
+        frontend.exchangeEnded(this, keepAlive);
+    }
+
+    private void dropBackend()
+    {
+        cancelResponseTimeout();
+        waitingForClient = false;
+        if (backendHandler != null) {
+            backendHandler.detach();
+            backendHandler = null;
+        }
+        if (backend != null) {
+            backend.close();
+            backend = null;
+        }
+    }
+
+    private void cancelResponseTimeout()
+    {
+        if (responseTimeout != null) {
+            responseTimeout.cancel(false);
+            responseTimeout = null;
+        }
+    }
+
+    private static boolean isJson(HttpHeaders headers)
+    {
+        String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
+        return type != null && type.toLowerCase(java.util.Locale.ROOT).contains("json");
+    }
+
+    private static String describe(Throwable cause)
+    {
+        if (cause == null) {
+            return "";
+        }
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    }
+
+    /** Collects the rewritten response: unchanged ranges as slices of the backend's buffer, new bytes as copies. */
+    private static final class CompositeSink
+            implements StatementResponseRewriter.Sink
+    {
+        private final CompositeByteBuf out;
+        private final ByteBuf source;
+        private final int base;
+
+        CompositeSink(CompositeByteBuf out, ByteBuf source, int base)
+        {
+            this.out = out;
+            this.source = source;
+            this.base = base;
+        }
+
+        @Override
+        public void passThrough(int offset, int length)
+        {
+            out.addComponent(true, source.retainedSlice(source.readerIndex() + offset - base, length));
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length)
+        {
+            out.addComponent(true, out.alloc().buffer(length).writeBytes(bytes, offset, length));
+        }
+    }
+}

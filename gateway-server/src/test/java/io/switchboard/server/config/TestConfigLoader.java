@@ -1,0 +1,148 @@
+package io.switchboard.server.config;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.switchboard.core.RoutingGroup;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+final class TestConfigLoader
+{
+    private final ConfigLoader loader = new ConfigLoader();
+
+    @Test
+    void readsTheMinimalContractWithDefaults()
+            throws InvalidConfigException
+    {
+        GatewayConfig config = parse("""
+                server:
+                  listen: 127.0.0.1:8080
+                  public-uri: http://127.0.0.1:8080
+                admin:
+                  listen: 127.0.0.1:8081
+                clusters:
+                  - id: trino-a
+                    uri: http://127.0.0.1:18080
+                    routing-group: adhoc
+                """);
+
+        assertThat(config.server().listen()).isEqualTo(new HostAndPort("127.0.0.1", 8080));
+        assertThat(config.server().configuredPublicUri()).hasValueSatisfying(uri -> assertThat(uri.toString()).isEqualTo("http://127.0.0.1:8080"));
+        assertThat(config.health().interval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.defaultGroup()).isEqualTo(RoutingGroup.of("adhoc"));
+        assertThat(config.clusters().get(0).forwardHeaders()).isFalse();
+    }
+
+    @Test
+    void theEmbeddedDefaultIsValid()
+            throws InvalidConfigException
+    {
+        GatewayConfig config = loader.loadEmbeddedDefault();
+
+        assertThat(config.clusters()).hasSize(2);
+    }
+
+    @Test
+    void readsDurationsAndSizes()
+            throws InvalidConfigException
+    {
+        GatewayConfig config = parse("""
+                server:
+                  max-request-body: 2MB
+                health:
+                  interval: 500ms
+                backend:
+                  response-timeout: 2m
+                clusters:
+                  - {id: a, uri: "http://h:1", routing-group: g}
+                """);
+
+        assertThat(config.server().maxRequestBody().bytes()).isEqualTo(2 * 1024 * 1024);
+        assertThat(config.health().interval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(config.backend().responseTimeout()).isEqualTo(Duration.ofMinutes(2));
+    }
+
+    @Test
+    void namesTheFieldOfAnInvalidUri()
+    {
+        assertInvalid("""
+                clusters:
+                  - id: trino-a
+                    uri: not a uri
+                    routing-group: adhoc
+                """, "clusters[0].uri");
+        assertInvalid("""
+                clusters:
+                  - id: trino-a
+                    uri: ftp://h:1
+                    routing-group: adhoc
+                """, "clusters[0].uri: must be an http or https URI");
+    }
+
+    @Test
+    void namesMissingAndInvalidFields()
+    {
+        assertInvalid("""
+                clusters:
+                  - uri: http://h:1
+                    routing-group: adhoc
+                """, "clusters[0].id: is required");
+        assertInvalid("""
+                clusters:
+                  - id: Bad Id
+                    uri: http://h:1
+                    routing-group: adhoc
+                """, "clusters[0].id: invalid cluster id");
+        assertInvalid("""
+                server:
+                  listen: localhost
+                clusters:
+                  - {id: a, uri: "http://h:1", routing-group: g}
+                """, "server.listen: expected host:port");
+        assertInvalid("""
+                health:
+                  interval: soon
+                clusters:
+                  - {id: a, uri: "http://h:1", routing-group: g}
+                """, "health.interval: expected a duration");
+        assertInvalid("server: {}\n", "clusters: at least one cluster is required");
+    }
+
+    @Test
+    void refusesUnknownFieldsAndDuplicates()
+    {
+        assertInvalid("""
+                clusters:
+                  - {id: a, uri: "http://h:1", routing-group: g, colour: red}
+                """, "clusters[0].colour: unknown field 'colour'");
+        assertInvalid("""
+                clusters:
+                  - {id: a, uri: "http://h:1", routing-group: g}
+                  - {id: a, uri: "http://h:2", routing-group: g}
+                """, "clusters[1].id: duplicate cluster id 'a'");
+    }
+
+    @Test
+    void refusesBrokenYamlWithTheLine()
+    {
+        assertInvalid("clusters: [\n  - {id: a\n", "not valid YAML at line");
+    }
+
+    private GatewayConfig parse(String yaml)
+            throws InvalidConfigException
+    {
+        return loader.parse(yaml.getBytes(UTF_8), "test.yaml");
+    }
+
+    private void assertInvalid(String yaml, String expected)
+    {
+        assertThatThrownBy(() -> parse(yaml))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith("test.yaml: ")
+                .hasMessageContaining(expected)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+}

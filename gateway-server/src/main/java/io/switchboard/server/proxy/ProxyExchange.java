@@ -496,7 +496,9 @@ final class ProxyExchange
         if (cause == null) {
             return "";
         }
-        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
     }
 
     /** Collects the rewritten response: unchanged ranges as slices of the backend's buffer, new bytes as copies. */

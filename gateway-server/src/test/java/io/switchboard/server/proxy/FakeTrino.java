@@ -1,0 +1,127 @@
+package io.switchboard.server.proxy;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A hand-written stand-in for a Trino coordinator: answers {@code /v1/info}, a submission, and two polls, with URIs
+ * that point at itself, and records the headers of every request it saw.
+ */
+final class FakeTrino
+        implements AutoCloseable
+{
+    record Seen(String method, String target, Map<String, List<String>> headers, String body) {}
+
+    private final HttpServer server;
+    private final String name;
+    private final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private final AtomicInteger queries = new AtomicInteger();
+    private final Map<String, String> overrides = new ConcurrentHashMap<>();
+
+    FakeTrino(String name)
+            throws IOException
+    {
+        this.name = name;
+        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    String uri()
+    {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    List<Seen> seen()
+    {
+        return seen;
+    }
+
+    /** Answers the given path with this raw body (status 200, JSON) instead of the protocol. */
+    void override(String path, String body)
+    {
+        overrides.put(path, body);
+    }
+
+    private void handle(HttpExchange exchange)
+            throws IOException
+    {
+        String body = new String(exchange.getRequestBody().readAllBytes(), UTF_8);
+        String target = exchange.getRequestURI().toString();
+        seen.add(new Seen(exchange.getRequestMethod(), target, Map.copyOf(exchange.getRequestHeaders()), body));
+        String path = exchange.getRequestURI().getPath();
+        String override = overrides.get(path);
+        if (override != null) {
+            send(exchange, 200, override, Map.of());
+            return;
+        }
+        if (path.equals("/v1/info")) {
+            send(exchange, 200, "{\"starting\":false,\"coordinator\":true}", Map.of());
+        }
+        else if (path.equals("/v1/statement") && exchange.getRequestMethod().equals("POST")) {
+            String id = "20261126_000000_%05d_%s".formatted(queries.incrementAndGet(), name);
+            Map<String, String> headers = body.startsWith("START TRANSACTION") ? Map.of("X-Trino-Started-Transaction-Id", "tx-" + id) : Map.of();
+            send(exchange, 200, results(id, "QUEUED", "/v1/statement/queued/" + id + "/y1/1", null), headers);
+        }
+        else if (path.startsWith("/v1/statement/queued/")) {
+            String id = path.split("/")[4];
+            send(exchange, 200, results(id, "RUNNING", "/v1/statement/executing/" + id + "/y2/2", "[[1,\"" + name + "\"]]"), Map.of());
+        }
+        else if (path.startsWith("/v1/statement/executing/")) {
+            if (exchange.getRequestMethod().equals("DELETE")) {
+                send(exchange, 204, "", Map.of());
+                return;
+            }
+            String id = path.split("/")[4];
+            send(exchange, 200, results(id, "FINISHED", null, null), Map.of());
+        }
+        else {
+            send(exchange, 404, "not found", Map.of());
+        }
+    }
+
+    private String results(String id, String state, String next, String data)
+    {
+        StringBuilder json = new StringBuilder("{\"id\":\"" + id + "\",\"infoUri\":\"" + uri() + "/ui/query.html?" + id + "\"");
+        if (next != null) {
+            json.append(",\"nextUri\":\"").append(uri()).append(next).append("\"");
+        }
+        if (data != null) {
+            json.append(",\"columns\":[{\"name\":\"x\",\"type\":\"bigint\"},{\"name\":\"cluster\",\"type\":\"varchar\"}],\"data\":").append(data);
+        }
+        json.append(",\"stats\":{\"state\":\"").append(state).append("\",\"elapsedTimeMillis\":5},\"warnings\":[]}");
+        return json.toString();
+    }
+
+    private static void send(HttpExchange exchange, int status, String body, Map<String, String> headers)
+            throws IOException
+    {
+        byte[] bytes = body.getBytes(UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        headers.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
+        exchange.sendResponseHeaders(status, status == 204 ? -1 : bytes.length);
+        if (status != 204) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+        exchange.close();
+    }
+
+    @Override
+    public void close()
+    {
+        server.stop(0);
+    }
+}

@@ -15,7 +15,16 @@ import java.util.Optional;
  */
 public final class QueryAffinity
 {
-    private final Cache<QueryId, ClusterId> queries;
+    /** Where a query runs, and the client's source, which follow-up requests do not repeat. */
+    public record QueryRoute(ClusterId cluster, String source)
+    {
+        public QueryRoute
+        {
+            java.util.Objects.requireNonNull(cluster, "cluster is null");
+        }
+    }
+
+    private final Cache<QueryId, QueryRoute> queries;
     private final Cache<TransactionId, ClusterId> transactions;
 
     public QueryAffinity(long maximumQueries, long maximumTransactions, Duration transactionIdleExpiry)
@@ -27,15 +36,24 @@ public final class QueryAffinity
                 .build();
     }
 
-    public void recordQuery(QueryId query, ClusterId cluster)
+    /**
+     * @param source the client's {@code X-Trino-Source}, or null
+     */
+    public void recordQuery(QueryId query, ClusterId cluster, String source)
     {
-        queries.put(query, cluster);
+        queries.put(query, new QueryRoute(cluster, source));
+    }
+
+    public Optional<QueryRoute> routeOfQuery(QueryId query)
+    {
+        return Optional.ofNullable(queries.getIfPresent(query));
     }
 
     public Optional<ClusterId> clusterOfQuery(QueryId query)
     {
-        return Optional.ofNullable(queries.getIfPresent(query));
+        return routeOfQuery(query).map(QueryRoute::cluster);
     }
+
 
     public void recordTransaction(TransactionId transaction, ClusterId cluster)
     {

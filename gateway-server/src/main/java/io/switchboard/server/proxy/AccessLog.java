@@ -11,12 +11,12 @@ final class AccessLog
 
     private AccessLog() {}
 
-    static void queryEnded(RequestInfo request, String cluster, String group, StatementSummary summary)
+    static void queryEnded(RequestInfo request, java.util.Optional<String> source, String cluster, String group, StatementSummary summary)
     {
         log.info("event=query query_id={} user={} source={} cluster={} group={} state={} error={} error_type={} elapsed_ms={}",
                 summary.queryId(),
                 quoted(request.user().orElse(null)),
-                quoted(request.source().orElse(null)),
+                quoted(source.orElse(null)),
                 cluster,
                 group,
                 summary.state(),

@@ -209,7 +209,7 @@ final class FrontendHandler
                 fail(request, info, GatewayErrorType.QUERY_NOT_FOUND, "Query " + queryId + " is not known to any cluster", kind.statementProtocol());
                 return;
             }
-            context.affinity().recordQuery(queryId, cluster.get().id());
+            context.affinity().recordQuery(queryId, cluster.get().id(), null);
             forward(request, info, new Target(cluster.get().cluster(), request.uri(), kind, Optional.empty()));
         }));
     }

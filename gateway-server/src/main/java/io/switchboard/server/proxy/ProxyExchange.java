@@ -39,10 +39,12 @@ import io.switchboard.core.protocol.StatementResponseRewriter;
 import io.switchboard.core.protocol.StatementSummary;
 import io.switchboard.core.protocol.TransactionTags;
 import io.switchboard.core.spi.RouteRequest;
+import io.switchboard.routing.QueryAffinity;
 import io.switchboard.routing.Router;
 
 import java.io.IOException;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -332,11 +334,13 @@ final class ProxyExchange
 
     private void onSummary(StatementSummary summary)
     {
-        if (summary.queryId() != null && target.kind() == RequestKind.SUBMIT) {
-            QueryId.parse(summary.queryId()).ifPresent(id -> context.affinity().recordQuery(id, target.cluster().id()));
+        Optional<QueryId> queryId = QueryId.parse(summary.queryId());
+        if (queryId.isPresent() && target.kind() == RequestKind.SUBMIT) {
+            context.affinity().recordQuery(queryId.get(), target.cluster().id(), info.source().orElse(null));
         }
-        if (summary.terminal() && request.method().equals(HttpMethod.GET) || summary.terminal() && target.kind() == RequestKind.SUBMIT) {
-            AccessLog.queryEnded(info, target.cluster().id().value(), target.cluster().routingGroup().name(), summary);
+        if (summary.terminal()) {
+            Optional<String> source = info.source().or(() -> queryId.flatMap(id -> context.affinity().routeOfQuery(id)).map(QueryAffinity.QueryRoute::source));
+            AccessLog.queryEnded(info, source, target.cluster().id().value(), target.cluster().routingGroup().name(), summary);
         }
     }
 

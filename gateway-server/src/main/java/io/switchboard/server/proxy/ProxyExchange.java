@@ -147,6 +147,8 @@ final class ProxyExchange
         HttpHeaders headers = forwarded.headers();
         ProxyHeaders.copyEndToEnd(request.headers(), headers, true);
         headers.set(HttpHeaderNames.HOST, target.cluster().hostHeader());
+        // the gateway already holds the whole body: the cluster must not be asked to confirm it
+        headers.remove(HttpHeaderNames.EXPECT);
         if (request.content().isReadable() || request.method().equals(HttpMethod.POST) || request.method().equals(HttpMethod.PUT)) {
             headers.setInt(HttpHeaderNames.CONTENT_LENGTH, request.content().readableBytes());
         }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.server.GatewayServer;
+import io.switchboard.server.LeakRecorder;
 import io.switchboard.server.config.ConfigLoader;
 import io.switchboard.server.config.GatewayConfig;
 
@@ -77,10 +78,12 @@ final class TestProxyServer
 
     @AfterAll
     void stop()
+            throws InterruptedException
     {
         gateway.close();
         alpha.close();
         beta.close();
+        assertThat(LeakRecorder.leaksAfterCollection()).as("Netty buffer leaks").isEmpty();
     }
 
     @Test

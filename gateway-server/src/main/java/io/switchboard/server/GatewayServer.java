@@ -161,10 +161,12 @@ public final class GatewayServer
         if (adminChannel != null) {
             adminChannel.close().syncUninterruptibly();
         }
-        acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        workerGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        io.netty.util.concurrent.Future<?> accept = acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        io.netty.util.concurrent.Future<?> workers = workerGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS);
         scheduler.shutdownNow();
-        log.info("event=stopped");
+        // bounded: a stop must never hang a supervisor's SIGTERM
+        boolean stopped = accept.awaitUninterruptibly(7, TimeUnit.SECONDS) & workers.awaitUninterruptibly(7, TimeUnit.SECONDS);
+        log.info("event=stopped clean={}", stopped);
     }
 
     private static String hostPort(InetSocketAddress address)

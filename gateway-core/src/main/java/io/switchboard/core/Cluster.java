@@ -9,20 +9,33 @@ import java.net.URI;
  *
  * @param forwardHeaders whether requests to this cluster carry {@code X-Forwarded-*} headers; a default Trino
  *     coordinator refuses them with 406 unless it runs with {@code http-server.process-forwarded=true}
+ * @param weight relative share of queries under weighted round robin
+ * @param capacity how many queued plus running queries the cluster takes comfortably; load-aware routing compares
+ *     clusters by their load relative to it
  */
-public record Cluster(ClusterId id, URI uri, RoutingGroup routingGroup, boolean forwardHeaders)
+public record Cluster(ClusterId id, URI uri, RoutingGroup routingGroup, boolean forwardHeaders, int weight, int capacity, LoadProbeKind loadProbe)
 {
     public Cluster
     {
         requireNonNull(id, "id is null");
         requireNonNull(uri, "uri is null");
         requireNonNull(routingGroup, "routingGroup is null");
+        requireNonNull(loadProbe, "loadProbe is null");
+        if (weight < 1 || capacity < 1) {
+            throw new IllegalArgumentException("weight and capacity must be at least 1");
+        }
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
             throw new IllegalArgumentException("cluster uri must be http or https: " + uri);
         }
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("cluster uri has no host: " + uri);
         }
+    }
+
+    /** A cluster with weight 1, capacity 100 and Trino's metrics as load probe. */
+    public static Cluster of(ClusterId id, URI uri, RoutingGroup routingGroup)
+    {
+        return new Cluster(id, uri, routingGroup, false, 1, 100, LoadProbeKind.TRINO_METRICS);
     }
 
     public boolean secure()

@@ -6,12 +6,20 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * A cluster together with what the gateway currently knows of it.
+ * A cluster together with what the gateway currently knows of it: active health, load and passive ejection are kept
+ * apart and only combined here, when routing asks whether the cluster may take a query.
  *
  * @param lastProbe when the health check last answered or failed, empty before the first probe
- * @param lastError why the last probe failed, empty when it succeeded
+ * @param lastError why the last health probe failed, empty when it succeeded
+ * @param ejectedUntil set while outlier detection keeps the cluster out of routing
  */
-public record ClusterStatus(Cluster cluster, HealthState health, Optional<Instant> lastProbe, Optional<String> lastError)
+public record ClusterStatus(
+        Cluster cluster,
+        HealthState health,
+        Optional<Instant> lastProbe,
+        Optional<String> lastError,
+        ClusterLoad load,
+        Optional<Instant> ejectedUntil)
 {
     public ClusterStatus
     {
@@ -19,11 +27,13 @@ public record ClusterStatus(Cluster cluster, HealthState health, Optional<Instan
         requireNonNull(health, "health is null");
         requireNonNull(lastProbe, "lastProbe is null");
         requireNonNull(lastError, "lastError is null");
+        requireNonNull(load, "load is null");
+        requireNonNull(ejectedUntil, "ejectedUntil is null");
     }
 
     public static ClusterStatus unprobed(Cluster cluster)
     {
-        return new ClusterStatus(cluster, HealthState.UNKNOWN, Optional.empty(), Optional.empty());
+        return new ClusterStatus(cluster, HealthState.UNKNOWN, Optional.empty(), Optional.empty(), ClusterLoad.UNKNOWN, Optional.empty());
     }
 
     public ClusterId id()
@@ -31,8 +41,29 @@ public record ClusterStatus(Cluster cluster, HealthState health, Optional<Instan
         return cluster.id();
     }
 
+    /** Healthy by the active check; says nothing of ejection. */
     public boolean routable()
     {
         return health.routable();
+    }
+
+    public boolean ejectedAt(Instant now)
+    {
+        return ejectedUntil.isPresent() && now.isBefore(ejectedUntil.get());
+    }
+
+    public ClusterStatus withHealth(HealthState health, Instant probedAt, Optional<String> error)
+    {
+        return new ClusterStatus(cluster, health, Optional.of(probedAt), error, load, ejectedUntil);
+    }
+
+    public ClusterStatus withLoad(ClusterLoad load)
+    {
+        return new ClusterStatus(cluster, health, lastProbe, lastError, load, ejectedUntil);
+    }
+
+    public ClusterStatus withEjectedUntil(Optional<Instant> until)
+    {
+        return new ClusterStatus(cluster, health, lastProbe, lastError, load, until);
     }
 }

@@ -146,7 +146,7 @@ public final class HealthChecker
             if (next != status.health()) {
                 log.info("event=health cluster={} health={} reason=\"{}\"", id, next, error.orElse("probe succeeded"));
             }
-            return new ClusterStatus(status.cluster(), next, Optional.of(clock.instant()), error);
+            return status.withHealth(next, clock.instant(), error);
         });
     }
 

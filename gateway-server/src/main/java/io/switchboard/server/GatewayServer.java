@@ -12,16 +12,23 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.switchboard.core.RoutingGroup;
 import io.switchboard.core.protocol.QueryResultsErrors;
 import io.switchboard.core.protocol.RoutingTokenCodec;
 import io.switchboard.routing.ClusterRegistry;
 import io.switchboard.routing.HealthChecker;
 import io.switchboard.routing.QueryAffinity;
 import io.switchboard.routing.QueryLocator;
-import io.switchboard.routing.RoundRobinPolicy;
+import io.switchboard.routing.GroupSettings;
+import io.switchboard.routing.LoadProber;
+import io.switchboard.routing.LoadTracker;
+import io.switchboard.routing.OutlierDetector;
 import io.switchboard.routing.Router;
+import io.switchboard.routing.policy.LeastLoadedPolicy;
+import io.switchboard.routing.policy.Policies;
 import io.switchboard.server.admin.AdminHandler;
 import io.switchboard.server.config.GatewayConfig;
+import io.switchboard.server.config.RuleConfig;
 import io.switchboard.server.proxy.GatewayQueryIds;
 import io.switchboard.server.proxy.ProxyContext;
 import io.switchboard.server.proxy.ProxyServer;
@@ -36,6 +43,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +69,9 @@ public final class GatewayServer
     private final HttpClient httpClient;
     private final ClusterRegistry registry;
     private final HealthChecker healthChecker;
+    private final LoadTracker loadTracker;
+    private final LoadProber loadProber;
+    private final Router router;
     private final ProxyServer proxyServer;
     private final ObjectMapper objectMapper = new ObjectMapper();
     private Channel adminChannel;
@@ -81,23 +94,34 @@ public final class GatewayServer
                 .version(HttpClient.Version.HTTP_1_1)
                 .build();
         this.registry = new ClusterRegistry(config.clusterList());
+        Clock clock = Clock.systemUTC();
+        // policies run on every event loop: each thread draws from its own generator
+        RandomGenerator random = () -> ThreadLocalRandom.current().nextLong();
+        this.loadTracker = new LoadTracker(config.routing().inFlightExpiry(), config.routing().queryMapSize());
+        this.router = new Router(registry, routerSettings(config, random), loadTracker, clock);
+        this.loadProber = new LoadProber(registry, loadTracker, httpClient, objectMapper, scheduler, config.health().interval(), config.health().timeout(), clock);
+        OutlierDetector outliers = new OutlierDetector(registry,
+                new OutlierDetector.Settings(config.outlier().consecutiveFailures(), config.outlier().baseEjection(), config.outlier().maxEjection()), clock);
         HealthChecker.Settings health = new HealthChecker.Settings(config.health().interval(), config.health().timeout(), config.health().healthyThreshold(), config.health().unhealthyThreshold());
-        this.healthChecker = new HealthChecker(registry, httpClient, objectMapper, scheduler, health, Clock.systemUTC());
+        this.healthChecker = new HealthChecker(registry, httpClient, objectMapper, scheduler, health, clock);
         String secret = environment.getOrDefault(TOKEN_SECRET_ENVIRONMENT, config.routing().tokenSecret() != null ? config.routing().tokenSecret() : BUILT_IN_TOKEN_SECRET);
         JsonFactory jsonFactory = new JsonFactory();
         ProxyContext context = new ProxyContext(
                 registry,
-                new Router(registry, config.defaultGroup(), new RoundRobinPolicy()),
+                router,
+                loadTracker,
+                outliers,
                 new QueryAffinity(config.routing().queryMapSize(), config.routing().queryMapSize(), Duration.ofHours(6)),
                 new QueryLocator(registry, httpClient, config.routing().locateTimeout()),
                 new RoutingTokenCodec(secret.getBytes(UTF_8)),
                 jsonFactory,
                 new QueryResultsErrors(jsonFactory),
-                new GatewayQueryIds(Clock.systemUTC()),
+                new GatewayQueryIds(clock),
                 config.server().configuredPublicUri(),
                 config.server().listen().toString(),
                 config.backend().responseTimeout(),
-                config.server().maxPipelinedRequests());
+                config.server().maxPipelinedRequests(),
+                config.routing().maxSubmitAttempts());
         this.proxyServer = new ProxyServer(config.server(), config.backend(), context, transport, acceptGroup, workerGroup);
     }
 
@@ -105,6 +129,7 @@ public final class GatewayServer
             throws InterruptedException
     {
         healthChecker.start();
+        loadProber.start();
         proxyAddress = proxyServer.start();
         ServerBootstrap admin = new ServerBootstrap()
                 .group(acceptGroup, workerGroup)
@@ -112,7 +137,7 @@ public final class GatewayServer
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<Channel>()
                 {
-                    private final AdminHandler handler = new AdminHandler(registry, objectMapper);
+                    private final AdminHandler handler = new AdminHandler(registry, router, loadTracker, objectMapper, Clock.systemUTC());
 
                     @Override
                     protected void initChannel(Channel channel)
@@ -127,6 +152,22 @@ public final class GatewayServer
         adminAddress = (InetSocketAddress) adminChannel.localAddress();
         log.info("event=started proxy=http://{} admin=http://{} transport={} clusters={} default_group={}",
                 hostPort(proxyAddress), hostPort(adminAddress), transport.name(), config.clusters().size(), config.defaultGroup());
+    }
+
+    private static Router.Settings routerSettings(GatewayConfig config, RandomGenerator random)
+    {
+        Map<RoutingGroup, GroupSettings> groups = new LinkedHashMap<>();
+        config.routing().groups().forEach((name, group) -> groups.put(RoutingGroup.of(name), new GroupSettings(
+                RoutingGroup.of(name),
+                Policies.named(group.policy(), random),
+                Optional.ofNullable(group.fallback()).map(RoutingGroup::of))));
+        return new Router.Settings(
+                config.defaultGroup(),
+                config.routing().rules().stream().map(RuleConfig::toRule).toList(),
+                groups,
+                group -> new GroupSettings(group, new LeastLoadedPolicy(random), Optional.empty()),
+                config.routing().allowGroupHeader(),
+                config.routing().panicThreshold());
     }
 
     public InetSocketAddress proxyAddress()
@@ -157,6 +198,7 @@ public final class GatewayServer
     {
         log.info("event=stopping");
         healthChecker.close();
+        loadProber.close();
         proxyServer.stop();
         if (adminChannel != null) {
             adminChannel.close().syncUninterruptibly();

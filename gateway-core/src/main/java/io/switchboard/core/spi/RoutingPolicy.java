@@ -1,7 +1,5 @@
 package io.switchboard.core.spi;
 
-import io.switchboard.core.ClusterStatus;
-
 import java.util.List;
 import java.util.Optional;
 
@@ -9,7 +7,10 @@ import java.util.Optional;
 public interface RoutingPolicy
 {
     /**
-     * @param candidates the eligible clusters, never empty, in a stable order
+     * @param candidates the eligible clusters, in a stable order; empty gives empty
      */
-    Optional<ClusterStatus> choose(RouteRequest request, List<ClusterStatus> candidates);
+    Optional<Candidate> choose(RouteRequest request, List<Candidate> candidates);
+
+    /** The name operators use in config and that explain shows. */
+    String name();
 }

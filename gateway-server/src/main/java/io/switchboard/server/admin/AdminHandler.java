@@ -3,6 +3,7 @@ package io.switchboard.server.admin;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -20,28 +21,60 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.switchboard.core.ClusterStatus;
+import io.switchboard.core.protocol.RouteRequestReader;
+import io.switchboard.core.spi.RouteRequest;
 import io.switchboard.routing.ClusterRegistry;
+import io.switchboard.routing.LoadTracker;
+import io.switchboard.routing.Router;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The operators' JSON API on the admin port: gateway health and the clusters it knows. */
+/** The operators' JSON API on the admin port: gateway health, the clusters it knows, and routing explained. */
 @ChannelHandler.Sharable
 public final class AdminHandler
         extends SimpleChannelInboundHandler<FullHttpRequest>
 {
     /** One cluster as the admin API shows it. */
-    public record ClusterView(String id, String uri, String routingGroup, String health, boolean healthy, String lastProbe, String lastError) {}
+    public record ClusterView(
+            String id,
+            String uri,
+            String routingGroup,
+            int weight,
+            int capacity,
+            String health,
+            boolean healthy,
+            String lastProbe,
+            String lastError,
+            int queuedQueries,
+            int runningQueries,
+            String lastLoadProbe,
+            String loadError,
+            int inFlightThroughGateway,
+            String ejectedUntil) {}
+
+    /** The answer of the explain resource. */
+    public record Explanation(String outcome, String rule, String group, String cluster, String policy, String error, List<String> steps) {}
 
     private final ClusterRegistry registry;
+    private final Router router;
+    private final LoadTracker loadTracker;
     private final ObjectMapper objectMapper;
+    private final Clock clock;
 
-    public AdminHandler(ClusterRegistry registry, ObjectMapper objectMapper)
+    public AdminHandler(ClusterRegistry registry, Router router, LoadTracker loadTracker, ObjectMapper objectMapper, Clock clock)
     {
         this.registry = requireNonNull(registry, "registry is null");
+        this.router = requireNonNull(router, "router is null");
+        this.loadTracker = requireNonNull(loadTracker, "loadTracker is null");
         this.objectMapper = requireNonNull(objectMapper, "objectMapper is null");
+        this.clock = requireNonNull(clock, "clock is null");
     }
 
     @Override
@@ -53,6 +86,14 @@ public final class AdminHandler
             return;
         }
         String path = new QueryStringDecoder(request.uri()).path();
+        if (path.equals("/v1/gateway/route/explain")) {
+            if (!request.method().equals(HttpMethod.POST)) {
+                send(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, Map.of("error", "use POST with {\"headers\": {...}, \"sql\": \"...\"}"));
+                return;
+            }
+            explain(ctx, request);
+            return;
+        }
         if (!request.method().equals(HttpMethod.GET)) {
             send(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, Map.of("error", "method " + request.method() + " is not allowed on " + path));
             return;
@@ -66,11 +107,11 @@ public final class AdminHandler
             send(ctx, request, HttpResponseStatus.OK, body);
         }
         else if (path.equals("/v1/gateway/clusters")) {
-            send(ctx, request, HttpResponseStatus.OK, registry.snapshot().clusters().stream().map(AdminHandler::view).toList());
+            send(ctx, request, HttpResponseStatus.OK, registry.snapshot().clusters().stream().map(this::view).toList());
         }
         else if (path.startsWith("/v1/gateway/clusters/")) {
             String id = path.substring("/v1/gateway/clusters/".length());
-            List<ClusterView> matches = registry.snapshot().clusters().stream().filter(status -> status.id().value().equals(id)).map(AdminHandler::view).toList();
+            List<ClusterView> matches = registry.snapshot().clusters().stream().filter(status -> status.id().value().equals(id)).map(this::view).toList();
             if (matches.isEmpty()) {
                 send(ctx, request, HttpResponseStatus.NOT_FOUND, Map.of("error", "no cluster '" + id + "'"));
             }
@@ -83,16 +124,55 @@ public final class AdminHandler
         }
     }
 
-    private static ClusterView view(ClusterStatus status)
+    private void explain(ChannelHandlerContext ctx, FullHttpRequest request)
+            throws JsonProcessingException
     {
+        JsonNode body;
+        try {
+            body = objectMapper.readTree(request.content().toString(StandardCharsets.UTF_8));
+        }
+        catch (JsonProcessingException e) {
+            send(ctx, request, HttpResponseStatus.BAD_REQUEST, Map.of("error", "body is not JSON: " + e.getOriginalMessage()));
+            return;
+        }
+        if (body == null || !body.isObject() || (body.has("headers") && !body.get("headers").isObject())) {
+            send(ctx, request, HttpResponseStatus.BAD_REQUEST, Map.of("error", "expected {\"headers\": {\"X-Trino-User\": \"...\", ...}, \"sql\": \"...\"}"));
+            return;
+        }
+        Map<String, String> headers = new HashMap<>();
+        body.path("headers").fields().forEachRemaining(header -> headers.put(header.getKey().toLowerCase(Locale.ROOT), header.getValue().asText()));
+        RouteRequest routeRequest = RouteRequestReader.read(headers, body.path("sql").asText(""));
+        Router.Decision decision = router.explain(routeRequest);
+        Explanation explanation;
+        if (decision instanceof Router.Routed routed) {
+            explanation = new Explanation("ROUTED", routed.rule(), routed.group().name(), routed.cluster().id().value(), routed.policy(), null, routed.trace());
+        }
+        else {
+            Router.Rejected rejected = (Router.Rejected) decision;
+            explanation = new Explanation("REJECTED", rejected.rule(), rejected.group().name(), null, null, rejected.error().message(), rejected.trace());
+        }
+        send(ctx, request, HttpResponseStatus.OK, explanation);
+    }
+
+    private ClusterView view(ClusterStatus status)
+    {
+        Instant now = clock.instant();
         return new ClusterView(
                 status.id().value(),
                 status.cluster().uri().toString(),
                 status.cluster().routingGroup().name(),
+                status.cluster().weight(),
+                status.cluster().capacity(),
                 status.health().name(),
                 status.routable(),
                 status.lastProbe().map(Instant::toString).orElse(null),
-                status.lastError().orElse(null));
+                status.lastError().orElse(null),
+                status.load().queued(),
+                status.load().running(),
+                status.load().probedAt().map(Instant::toString).orElse(null),
+                status.load().error().orElse(null),
+                loadTracker.inFlight(status.id()),
+                status.ejectedAt(now) ? status.ejectedUntil().map(Instant::toString).orElse(null) : null);
     }
 
     private void send(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, Object body)

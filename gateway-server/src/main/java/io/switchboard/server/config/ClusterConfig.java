@@ -4,6 +4,7 @@ import static io.switchboard.server.config.ConfigValues.require;
 
 import io.switchboard.core.Cluster;
 import io.switchboard.core.ClusterId;
+import io.switchboard.core.LoadProbeKind;
 import io.switchboard.core.RoutingGroup;
 
 import java.net.URI;
@@ -11,13 +12,24 @@ import java.net.URI;
 /**
  * One statically configured cluster coordinator.
  *
+ * @param weight share of queries under weighted round robin and random
+ * @param capacity queued plus running queries the cluster takes comfortably: load-aware routing compares clusters by
+ *     load relative to it
+ * @param loadProbe where queued and running queries are read: {@code trino-metrics}, {@code trino-jmx},
+ *     {@code presto-cluster} or {@code none}
  * @param forwardHeaders send {@code X-Forwarded-For/-Proto/-Host}; only for coordinators started with
  *     {@code http-server.process-forwarded=true}, which otherwise refuse such requests with 406
  */
-public record ClusterConfig(String id, URI uri, String routingGroup, Boolean forwardHeaders)
+public record ClusterConfig(String id, URI uri, String routingGroup, Boolean forwardHeaders, Integer weight, Integer capacity, String loadProbe)
 {
     public ClusterConfig
     {
+        weight = weight == null ? 1 : weight;
+        capacity = capacity == null ? 100 : capacity;
+        loadProbe = loadProbe == null ? "trino-metrics" : loadProbe;
+        require(weight >= 1 && weight <= 1000, "weight: must be between 1 and 1000");
+        require(capacity >= 1, "capacity: must be at least 1");
+        require(LOAD_PROBES.contains(loadProbe), "load-probe: must be one of " + LOAD_PROBES + ", got '" + loadProbe + "'");
         require(id != null, "id: is required");
         require(uri != null, "uri: is required");
         require(routingGroup != null, "routing-group: is required");
@@ -39,8 +51,11 @@ public record ClusterConfig(String id, URI uri, String routingGroup, Boolean for
         require(uri.getRawQuery() == null, "uri: must not have a query: '" + uri + "'");
     }
 
+    private static final java.util.List<String> LOAD_PROBES = java.util.List.of("trino-metrics", "trino-jmx", "presto-cluster", "none");
+
     public Cluster toCluster()
     {
-        return new Cluster(ClusterId.of(id), uri, RoutingGroup.of(routingGroup), forwardHeaders);
+        LoadProbeKind probe = LoadProbeKind.valueOf(loadProbe.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        return new Cluster(ClusterId.of(id), uri, RoutingGroup.of(routingGroup), forwardHeaders, weight, capacity, probe);
     }
 }

@@ -101,7 +101,7 @@ public final class ConfigLoader
         }
         Throwable cause = e.getCause();
         if (e instanceof ValueInstantiationException && cause != null) {
-            return join(path, cause.getMessage());
+            return join(path, cause.getMessage() != null ? cause.getMessage() : cause.toString());
         }
         if (cause instanceof IllegalArgumentException) {
             return join(path, cause.getMessage());

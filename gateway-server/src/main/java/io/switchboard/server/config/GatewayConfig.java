@@ -7,6 +7,7 @@ import io.switchboard.core.RoutingGroup;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** The whole gateway configuration, as read from {@code gateway.yaml}; every section has defaults. */
@@ -16,6 +17,7 @@ public record GatewayConfig(
         HealthConfig health,
         RoutingConfig routing,
         BackendConfig backend,
+        OutlierConfig outlier,
         List<ClusterConfig> clusters)
 {
     public GatewayConfig
@@ -25,6 +27,7 @@ public record GatewayConfig(
         health = health == null ? HealthConfig.defaults() : health;
         routing = routing == null ? RoutingConfig.defaults() : routing;
         backend = backend == null ? BackendConfig.defaults() : backend;
+        outlier = outlier == null ? OutlierConfig.defaults() : outlier;
         require(clusters != null && !clusters.isEmpty(), "clusters: at least one cluster is required");
         clusters = List.copyOf(clusters);
         Set<String> ids = new HashSet<>();
@@ -32,6 +35,8 @@ public record GatewayConfig(
             require(clusters.get(i) != null, "clusters[" + i + "]: is empty");
             require(ids.add(clusters.get(i).id()), "clusters[" + i + "].id: duplicate cluster id '" + clusters.get(i).id() + "'");
         }
+        Set<String> served = new HashSet<>();
+        clusters.forEach(cluster -> served.add(cluster.routingGroup()));
         if (routing.defaultGroup() != null) {
             try {
                 RoutingGroup.of(routing.defaultGroup());
@@ -39,6 +44,17 @@ public record GatewayConfig(
             catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("routing.default-group: " + e.getMessage());
             }
+            require(served.contains(routing.defaultGroup()), "routing.default-group: no cluster serves routing group '" + routing.defaultGroup() + "'");
+        }
+        for (int i = 0; i < routing.rules().size(); i++) {
+            String group = routing.rules().get(i).group();
+            require(served.contains(group), "routing.rules[" + i + "].group: no cluster serves routing group '" + group + "'");
+        }
+        for (Map.Entry<String, GroupConfig> group : routing.groups().entrySet()) {
+            require(served.contains(group.getKey()), "routing.groups." + group.getKey() + ": no cluster serves this routing group");
+            String fallback = group.getValue().fallback();
+            require(fallback == null || served.contains(fallback), "routing.groups." + group.getKey() + ".fallback: no cluster serves routing group '" + fallback + "'");
+            require(fallback == null || !fallback.equals(group.getKey()), "routing.groups." + group.getKey() + ".fallback: a group cannot fall back to itself");
         }
     }
 

@@ -152,7 +152,7 @@ final class FrontendHandler
             return;
         }
         RequestKind kind = statement ? RequestKind.STATEMENT_FOLLOW_UP : RequestKind.OTHER;
-        forward(request, info, new Target(cluster.get().cluster(), routed.backendTarget(), kind, Optional.empty()));
+        forward(request, info, Target.followUp(cluster.get().cluster(), routed.backendTarget(), kind));
     }
 
     private void routeSubmit(FullHttpRequest request, RequestInfo info)
@@ -164,7 +164,8 @@ final class FrontendHandler
                     .or(() -> context.affinity().clusterOfTransaction(new TransactionId(transaction.trim())));
             Optional<ClusterStatus> cluster = owner.flatMap(id -> context.registry().snapshot().find(id));
             if (cluster.isPresent()) {
-                forward(request, info, new Target(cluster.get().cluster(), request.uri(), RequestKind.SUBMIT, Optional.of(cluster.get().cluster().routingGroup())));
+                context.loadTracker().submitted(cluster.get().id());
+                forward(request, info, new Target(cluster.get().cluster(), request.uri(), RequestKind.SUBMIT, Optional.of(cluster.get().cluster().routingGroup()), Optional.empty()));
                 return;
             }
             if (owner.isPresent()) {
@@ -173,9 +174,10 @@ final class FrontendHandler
             }
             // a transaction id this gateway never tagged: let the routed cluster judge it
         }
-        Router.Decision decision = context.router().route(new RouteRequest(info.user(), info.source()), Set.of());
+        RouteRequest routing = RouteRequests.of(request);
+        Router.Decision decision = context.router().route(routing, Set.of());
         if (decision instanceof Router.Routed routed) {
-            forward(request, info, new Target(routed.cluster().cluster(), request.uri(), RequestKind.SUBMIT, Optional.of(routed.group())));
+            forward(request, info, new Target(routed.cluster().cluster(), request.uri(), RequestKind.SUBMIT, Optional.of(routed.group()), Optional.of(routing)));
             return;
         }
         Router.Rejected rejected = (Router.Rejected) decision;
@@ -189,7 +191,7 @@ final class FrontendHandler
         RequestKind kind = GatewayPaths.isStatementPath(info.path()) ? RequestKind.STATEMENT_FOLLOW_UP : RequestKind.OTHER;
         Optional<ClusterStatus> known = context.affinity().clusterOfQuery(queryId).flatMap(id -> context.registry().snapshot().find(id));
         if (known.isPresent()) {
-            forward(request, info, new Target(known.get().cluster(), request.uri(), kind, Optional.empty()));
+            forward(request, info, Target.followUp(known.get().cluster(), request.uri(), kind));
             return;
         }
         Map<String, String> identity = new LinkedHashMap<>();
@@ -210,15 +212,15 @@ final class FrontendHandler
                 return;
             }
             context.affinity().recordQuery(queryId, cluster.get().id(), null);
-            forward(request, info, new Target(cluster.get().cluster(), request.uri(), kind, Optional.empty()));
+            forward(request, info, Target.followUp(cluster.get().cluster(), request.uri(), kind));
         }));
     }
 
     private void routeToAnyCluster(FullHttpRequest request, RequestInfo info)
     {
-        Router.Decision decision = context.router().route(new RouteRequest(info.user(), info.source()), Set.of());
+        Router.Decision decision = context.router().peek(RouteRequest.ofUser(info.user()));
         if (decision instanceof Router.Routed routed) {
-            forward(request, info, new Target(routed.cluster().cluster(), request.uri(), RequestKind.OTHER, Optional.of(routed.group())));
+            forward(request, info, new Target(routed.cluster().cluster(), request.uri(), RequestKind.OTHER, Optional.of(routed.group()), Optional.empty()));
             return;
         }
         Router.Rejected rejected = (Router.Rejected) decision;

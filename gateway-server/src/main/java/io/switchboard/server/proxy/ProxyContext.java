@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import io.switchboard.core.protocol.QueryResultsErrors;
 import io.switchboard.core.protocol.RoutingTokenCodec;
 import io.switchboard.routing.ClusterRegistry;
+import io.switchboard.routing.LoadTracker;
+import io.switchboard.routing.OutlierDetector;
 import io.switchboard.routing.QueryAffinity;
 import io.switchboard.routing.QueryLocator;
 import io.switchboard.routing.Router;
@@ -18,6 +20,8 @@ import java.util.Optional;
 public record ProxyContext(
         ClusterRegistry registry,
         Router router,
+        LoadTracker loadTracker,
+        OutlierDetector outliers,
         QueryAffinity affinity,
         QueryLocator locator,
         RoutingTokenCodec tokens,
@@ -27,12 +31,15 @@ public record ProxyContext(
         Optional<URI> publicUri,
         String listenAddress,
         Duration responseTimeout,
-        int maxPipelinedRequests)
+        int maxPipelinedRequests,
+        int maxSubmitAttempts)
 {
     public ProxyContext
     {
         requireNonNull(registry, "registry is null");
         requireNonNull(router, "router is null");
+        requireNonNull(loadTracker, "loadTracker is null");
+        requireNonNull(outliers, "outliers is null");
         requireNonNull(affinity, "affinity is null");
         requireNonNull(locator, "locator is null");
         requireNonNull(tokens, "tokens is null");

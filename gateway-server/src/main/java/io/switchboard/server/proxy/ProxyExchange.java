@@ -38,7 +38,6 @@ import io.switchboard.core.protocol.PublicUris;
 import io.switchboard.core.protocol.StatementResponseRewriter;
 import io.switchboard.core.protocol.StatementSummary;
 import io.switchboard.core.protocol.TransactionTags;
-import io.switchboard.core.spi.RouteRequest;
 import io.switchboard.routing.QueryAffinity;
 import io.switchboard.routing.Router;
 
@@ -120,6 +119,7 @@ final class ProxyExchange
             return;
         }
         if (!connected.isSuccess()) {
+            context.outliers().onFailure(target.cluster().id(), "connect: " + describe(connected.cause()));
             onBackendFailure(BackendFailure.CONNECT, connected.cause());
             return;
         }
@@ -203,6 +203,12 @@ final class ProxyExchange
 
     private void onResponseHead(HttpResponse response)
     {
+        if (response.status().code() >= 500) {
+            context.outliers().onFailure(target.cluster().id(), "answered " + response.status().code());
+        }
+        else {
+            context.outliers().onSuccess(target.cluster().id());
+        }
         backendKeepAlive = HttpUtil.isKeepAlive(response);
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
         HttpHeaders headers = head.headers();
@@ -337,8 +343,17 @@ final class ProxyExchange
     private void onSummary(StatementSummary summary)
     {
         Optional<QueryId> queryId = QueryId.parse(summary.queryId());
-        if (queryId.isPresent() && target.kind() == RequestKind.SUBMIT) {
-            context.affinity().recordQuery(queryId.get(), target.cluster().id(), info.source().orElse(null));
+        if (queryId.isPresent()) {
+            if (target.kind() == RequestKind.SUBMIT) {
+                context.affinity().recordQuery(queryId.get(), target.cluster().id(), info.source().orElse(null));
+                context.loadTracker().started(queryId.get(), target.cluster().id());
+            }
+            else {
+                context.loadTracker().polled(queryId.get());
+            }
+            if (summary.terminal()) {
+                context.loadTracker().ended(queryId.get());
+            }
         }
         if (summary.terminal()) {
             Optional<String> source = info.source().or(() -> queryId.flatMap(id -> context.affinity().routeOfQuery(id)).map(QueryAffinity.QueryRoute::source));
@@ -402,10 +417,13 @@ final class ProxyExchange
             start(target);
             return;
         }
-        if (failure == BackendFailure.CONNECT && target.kind() == RequestKind.SUBMIT) {
-            log.warn("event=submit_failover cluster={} cause=\"{}\"", target.cluster().id(), describe(cause));
-            Router.Decision decision = context.router().route(new RouteRequest(info.user(), info.source()), tried);
+        if (failure != BackendFailure.CONNECT) {
+            context.outliers().onFailure(target.cluster().id(), failure.description());
+        }
+        if (failure == BackendFailure.CONNECT && target.kind() == RequestKind.SUBMIT && target.routing().isPresent() && tried.size() < context.maxSubmitAttempts()) {
+            Router.Decision decision = context.router().route(target.routing().get(), tried);
             if (decision instanceof Router.Routed routed) {
+                log.warn("event=submit_failover from={} to={} cause=\"{}\"", target.cluster().id(), routed.cluster().id(), describe(cause));
                 start(target.withCluster(routed.cluster().cluster(), routed.group()));
                 return;
             }

@@ -1,0 +1,26 @@
+package io.switchboard.server.config;
+
+import static io.switchboard.server.config.ConfigValues.require;
+
+import io.switchboard.routing.policy.Policies;
+
+/**
+ * How a routing group chooses among its clusters.
+ *
+ * @param policy {@code least-loaded} (default), {@code weighted-round-robin}, {@code random} or {@code user-hash}
+ * @param fallback the group that takes this group's queries when none of its clusters is eligible; without one the
+ *     group is isolated and such queries fail at once with an error naming it
+ */
+public record GroupConfig(String policy, String fallback)
+{
+    public GroupConfig
+    {
+        policy = policy == null ? "least-loaded" : policy;
+        require(Policies.NAMES.contains(policy), "policy: must be one of " + Policies.NAMES + ", got '" + policy + "'");
+    }
+
+    static GroupConfig defaults()
+    {
+        return new GroupConfig(null, null);
+    }
+}

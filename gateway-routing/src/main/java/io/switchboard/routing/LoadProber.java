@@ -130,10 +130,11 @@ public final class LoadProber
             if (line.isEmpty() || line.charAt(0) == '#') {
                 continue;
             }
-            if (line.startsWith(QUEUED_METRIC)) {
+            String name = metricName(line);
+            if (name.equals(QUEUED_METRIC)) {
                 queued = value(line);
             }
-            else if (line.startsWith(RUNNING_METRIC)) {
+            else if (name.equals(RUNNING_METRIC)) {
                 running = value(line);
             }
         }
@@ -141,6 +142,15 @@ public final class LoadProber
             throw new IOException("/metrics has no " + QUEUED_METRIC + " or " + RUNNING_METRIC);
         }
         return loaded(queued, running);
+    }
+
+    private static String metricName(String line)
+    {
+        int end = 0;
+        while (end < line.length() && line.charAt(end) != '{' && !Character.isWhitespace(line.charAt(end))) {
+            end++;
+        }
+        return line.substring(0, end);
     }
 
     private static Double value(String line)

@@ -15,6 +15,7 @@ import java.util.Optional;
  */
 public record ClusterStatus(
         Cluster cluster,
+        AdminState adminState,
         HealthState health,
         Optional<Instant> lastProbe,
         Optional<String> lastError,
@@ -24,6 +25,7 @@ public record ClusterStatus(
     public ClusterStatus
     {
         requireNonNull(cluster, "cluster is null");
+        requireNonNull(adminState, "adminState is null");
         requireNonNull(health, "health is null");
         requireNonNull(lastProbe, "lastProbe is null");
         requireNonNull(lastError, "lastError is null");
@@ -33,7 +35,7 @@ public record ClusterStatus(
 
     public static ClusterStatus unprobed(Cluster cluster)
     {
-        return new ClusterStatus(cluster, HealthState.UNKNOWN, Optional.empty(), Optional.empty(), ClusterLoad.UNKNOWN, Optional.empty());
+        return new ClusterStatus(cluster, AdminState.ACTIVE, HealthState.UNKNOWN, Optional.empty(), Optional.empty(), ClusterLoad.UNKNOWN, Optional.empty());
     }
 
     public ClusterId id()
@@ -54,16 +56,21 @@ public record ClusterStatus(
 
     public ClusterStatus withHealth(HealthState health, Instant probedAt, Optional<String> error)
     {
-        return new ClusterStatus(cluster, health, Optional.of(probedAt), error, load, ejectedUntil);
+        return new ClusterStatus(cluster, adminState, health, Optional.of(probedAt), error, load, ejectedUntil);
+    }
+
+    public ClusterStatus withAdminState(AdminState state)
+    {
+        return new ClusterStatus(cluster, state, health, lastProbe, lastError, load, ejectedUntil);
     }
 
     public ClusterStatus withLoad(ClusterLoad load)
     {
-        return new ClusterStatus(cluster, health, lastProbe, lastError, load, ejectedUntil);
+        return new ClusterStatus(cluster, adminState, health, lastProbe, lastError, load, ejectedUntil);
     }
 
     public ClusterStatus withEjectedUntil(Optional<Instant> until)
     {
-        return new ClusterStatus(cluster, health, lastProbe, lastError, load, until);
+        return new ClusterStatus(cluster, adminState, health, lastProbe, lastError, load, until);
     }
 }

@@ -213,6 +213,10 @@ public final class Router
         List<ClusterStatus> healthy = new ArrayList<>(members.size());
         int ejected = 0;
         for (ClusterStatus status : members) {
+            if (!status.adminState().takesNewQueries()) {
+                note(trace, "'%s' is not eligible: admin state %s", status.id(), status.adminState());
+                continue;
+            }
             if (!status.routable()) {
                 note(trace, "'%s' is not eligible: health %s%s", status.id(), status.health(), status.lastError().map(error -> " (" + error + ")").orElse(""));
                 continue;
@@ -250,6 +254,9 @@ public final class Router
         }
         else if (healthy.isEmpty() && !excluded.isEmpty()) {
             reason = "every healthy cluster failed to accept the query";
+        }
+        else if (healthy.isEmpty() && members.stream().noneMatch(status -> status.adminState().takesNewQueries())) {
+            reason = "all of its " + members.size() + " clusters are draining or disabled";
         }
         else if (healthy.isEmpty()) {
             reason = "none of its " + members.size() + " clusters is healthy";

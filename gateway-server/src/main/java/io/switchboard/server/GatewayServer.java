@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -15,9 +17,11 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.switchboard.core.RoutingGroup;
 import io.switchboard.core.protocol.QueryResultsErrors;
 import io.switchboard.core.protocol.RoutingTokenCodec;
+import io.switchboard.routing.ClusterAdministration;
 import io.switchboard.routing.ClusterRegistry;
 import io.switchboard.routing.HealthChecker;
 import io.switchboard.routing.QueryAffinity;
+import io.switchboard.routing.QueryHistory;
 import io.switchboard.routing.QueryLocator;
 import io.switchboard.routing.GroupSettings;
 import io.switchboard.routing.LoadProber;
@@ -26,6 +30,7 @@ import io.switchboard.routing.OutlierDetector;
 import io.switchboard.routing.Router;
 import io.switchboard.routing.policy.LeastLoadedPolicy;
 import io.switchboard.routing.policy.Policies;
+import io.switchboard.routing.state.FileClusterStateStore;
 import io.switchboard.server.admin.AdminHandler;
 import io.switchboard.server.config.GatewayConfig;
 import io.switchboard.server.config.RuleConfig;
@@ -60,6 +65,7 @@ public final class GatewayServer
     /** Used when the config names no secret: tokens then only detect corruption. Documented in the README. */
     private static final String BUILT_IN_TOKEN_SECRET = "switchboard-built-in-routing-token-key";
     static final String TOKEN_SECRET_ENVIRONMENT = "SWITCHBOARD_TOKEN_SECRET";
+    static final String ADMIN_TOKEN_ENVIRONMENT = "SWITCHBOARD_ADMIN_TOKEN";
 
     private final GatewayConfig config;
     private final Transport transport = Transport.detect();
@@ -72,8 +78,15 @@ public final class GatewayServer
     private final LoadTracker loadTracker;
     private final LoadProber loadProber;
     private final Router router;
+    private final QueryHistory history;
+    private final ClusterAdministration administration;
+    private final QueryAffinity affinity;
+    private final QueryLocator locator;
+    private final Optional<String> adminToken;
     private final ProxyServer proxyServer;
-    private final ObjectMapper objectMapper = new ObjectMapper();
+    private final ObjectMapper objectMapper = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private Channel adminChannel;
     private InetSocketAddress proxyAddress;
     private InetSocketAddress adminAddress;
@@ -100,19 +113,26 @@ public final class GatewayServer
         this.loadTracker = new LoadTracker(config.routing().inFlightExpiry(), config.routing().queryMapSize());
         this.router = new Router(registry, routerSettings(config, random), loadTracker, clock);
         this.loadProber = new LoadProber(registry, loadTracker, httpClient, objectMapper, scheduler, config.health().interval(), config.health().timeout(), clock);
+        this.history = new QueryHistory(config.admin().queryHistory());
+        this.administration = new ClusterAdministration(registry, new FileClusterStateStore(config.admin().stateFile(), objectMapper), loadTracker);
+        this.adminToken = Optional.ofNullable(environment.getOrDefault(ADMIN_TOKEN_ENVIRONMENT, config.admin().token())).filter(token -> !token.isBlank());
         OutlierDetector outliers = new OutlierDetector(registry,
                 new OutlierDetector.Settings(config.outlier().consecutiveFailures(), config.outlier().baseEjection(), config.outlier().maxEjection()), clock);
         HealthChecker.Settings health = new HealthChecker.Settings(config.health().interval(), config.health().timeout(), config.health().healthyThreshold(), config.health().unhealthyThreshold());
         this.healthChecker = new HealthChecker(registry, httpClient, objectMapper, scheduler, health, clock);
         String secret = environment.getOrDefault(TOKEN_SECRET_ENVIRONMENT, config.routing().tokenSecret() != null ? config.routing().tokenSecret() : BUILT_IN_TOKEN_SECRET);
         JsonFactory jsonFactory = new JsonFactory();
+        this.affinity = new QueryAffinity(config.routing().queryMapSize(), config.routing().queryMapSize(), Duration.ofHours(6));
+        this.locator = new QueryLocator(registry, httpClient, config.routing().locateTimeout());
         ProxyContext context = new ProxyContext(
                 registry,
                 router,
                 loadTracker,
                 outliers,
-                new QueryAffinity(config.routing().queryMapSize(), config.routing().queryMapSize(), Duration.ofHours(6)),
-                new QueryLocator(registry, httpClient, config.routing().locateTimeout()),
+                history,
+                clock,
+                affinity,
+                locator,
                 new RoutingTokenCodec(secret.getBytes(UTF_8)),
                 jsonFactory,
                 new QueryResultsErrors(jsonFactory),
@@ -126,8 +146,9 @@ public final class GatewayServer
     }
 
     public void start()
-            throws InterruptedException
+            throws InterruptedException, IOException
     {
+        administration.restore();
         healthChecker.start();
         loadProber.start();
         proxyAddress = proxyServer.start();
@@ -137,7 +158,9 @@ public final class GatewayServer
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<Channel>()
                 {
-                    private final AdminHandler handler = new AdminHandler(registry, router, loadTracker, objectMapper, Clock.systemUTC());
+                    private final AdminHandler handler = new AdminHandler(
+                            new AdminHandler.Services(registry, router, loadTracker, administration, history, affinity, locator, httpClient, adminToken, Clock.systemUTC()),
+                            objectMapper);
 
                     @Override
                     protected void initChannel(Channel channel)

@@ -20,27 +20,84 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.switchboard.core.AdminState;
+import io.switchboard.core.ClusterId;
 import io.switchboard.core.ClusterStatus;
+import io.switchboard.core.QueryId;
 import io.switchboard.core.protocol.RouteRequestReader;
 import io.switchboard.core.spi.RouteRequest;
+import io.switchboard.routing.ClusterAdministration;
 import io.switchboard.routing.ClusterRegistry;
+import io.switchboard.routing.LoadProber;
 import io.switchboard.routing.LoadTracker;
+import io.switchboard.routing.QueryAffinity;
+import io.switchboard.routing.QueryHistory;
+import io.switchboard.routing.QueryLocator;
 import io.switchboard.routing.Router;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The operators' JSON API on the admin port: gateway health, the clusters it knows, and routing explained. */
+/**
+ * The operators' JSON API on the admin port: gateway health, clusters and their admin state, recent queries and
+ * cancelling them, and routing explained. Every call but health needs the bearer token when one is configured;
+ * without a token, only reading is allowed.
+ */
 @ChannelHandler.Sharable
 public final class AdminHandler
         extends SimpleChannelInboundHandler<FullHttpRequest>
 {
+    private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
+    private static final String CLUSTERS = "/v1/gateway/clusters";
+    private static final String QUERIES = "/v1/gateway/queries";
+
+    /** What the admin API needs from the rest of the gateway. */
+    public record Services(
+            ClusterRegistry registry,
+            Router router,
+            LoadTracker loadTracker,
+            ClusterAdministration administration,
+            QueryHistory history,
+            QueryAffinity affinity,
+            QueryLocator locator,
+            HttpClient httpClient,
+            Optional<String> token,
+            Clock clock)
+    {
+        public Services
+        {
+            requireNonNull(registry, "registry is null");
+            requireNonNull(router, "router is null");
+            requireNonNull(loadTracker, "loadTracker is null");
+            requireNonNull(administration, "administration is null");
+            requireNonNull(history, "history is null");
+            requireNonNull(affinity, "affinity is null");
+            requireNonNull(locator, "locator is null");
+            requireNonNull(httpClient, "httpClient is null");
+            requireNonNull(token, "token is null");
+            requireNonNull(clock, "clock is null");
+        }
+    }
+
     /** One cluster as the admin API shows it. */
     public record ClusterView(
             String id,
@@ -48,6 +105,8 @@ public final class AdminHandler
             String routingGroup,
             int weight,
             int capacity,
+            String adminState,
+            boolean drained,
             String health,
             boolean healthy,
             String lastProbe,
@@ -62,19 +121,13 @@ public final class AdminHandler
     /** The answer of the explain resource. */
     public record Explanation(String outcome, String rule, String group, String cluster, String policy, String error, List<String> steps) {}
 
-    private final ClusterRegistry registry;
-    private final Router router;
-    private final LoadTracker loadTracker;
+    private final Services services;
     private final ObjectMapper objectMapper;
-    private final Clock clock;
 
-    public AdminHandler(ClusterRegistry registry, Router router, LoadTracker loadTracker, ObjectMapper objectMapper, Clock clock)
+    public AdminHandler(Services services, ObjectMapper objectMapper)
     {
-        this.registry = requireNonNull(registry, "registry is null");
-        this.router = requireNonNull(router, "router is null");
-        this.loadTracker = requireNonNull(loadTracker, "loadTracker is null");
+        this.services = requireNonNull(services, "services is null");
         this.objectMapper = requireNonNull(objectMapper, "objectMapper is null");
-        this.clock = requireNonNull(clock, "clock is null");
     }
 
     @Override
@@ -82,46 +135,177 @@ public final class AdminHandler
             throws JsonProcessingException
     {
         if (request.decoderResult().isFailure()) {
-            send(ctx, request, HttpResponseStatus.BAD_REQUEST, Map.of("error", "malformed request"));
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "malformed request");
             return;
         }
-        String path = new QueryStringDecoder(request.uri()).path();
-        if (path.equals("/v1/gateway/route/explain")) {
-            if (!request.method().equals(HttpMethod.POST)) {
-                send(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, Map.of("error", "use POST with {\"headers\": {...}, \"sql\": \"...\"}"));
-                return;
-            }
-            explain(ctx, request);
-            return;
-        }
-        if (!request.method().equals(HttpMethod.GET)) {
-            send(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, Map.of("error", "method " + request.method() + " is not allowed on " + path));
-            return;
-        }
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        String path = uri.path();
+        HttpMethod method = request.method();
         if (path.equals("/v1/gateway/health")) {
-            long healthy = registry.snapshot().clusters().stream().filter(ClusterStatus::routable).count();
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", "UP");
-            body.put("healthyClusters", healthy);
-            body.put("clusters", registry.snapshot().clusters().size());
-            send(ctx, request, HttpResponseStatus.OK, body);
+            health(ctx, request);
+            return;
         }
-        else if (path.equals("/v1/gateway/clusters")) {
-            send(ctx, request, HttpResponseStatus.OK, registry.snapshot().clusters().stream().map(this::view).toList());
+        if (!authorized(request)) {
+            FullHttpResponse response = json(ctx, HttpResponseStatus.UNAUTHORIZED, Map.of("error", "a valid admin token is required: Authorization: Bearer <token>"));
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"switchboard\"");
+            send(ctx, request, response);
+            return;
         }
-        else if (path.startsWith("/v1/gateway/clusters/")) {
-            String id = path.substring("/v1/gateway/clusters/".length());
-            List<ClusterView> matches = registry.snapshot().clusters().stream().filter(status -> status.id().value().equals(id)).map(this::view).toList();
-            if (matches.isEmpty()) {
-                send(ctx, request, HttpResponseStatus.NOT_FOUND, Map.of("error", "no cluster '" + id + "'"));
+        boolean mutation = !method.equals(HttpMethod.GET) && !path.equals("/v1/gateway/route/explain");
+        if (mutation && services.token().isEmpty()) {
+            error(ctx, request, HttpResponseStatus.FORBIDDEN, "the admin API is read-only: set admin.token or SWITCHBOARD_ADMIN_TOKEN to allow changes");
+            return;
+        }
+        if (path.equals(CLUSTERS) && method.equals(HttpMethod.GET)) {
+            send(ctx, request, HttpResponseStatus.OK, services.registry().snapshot().clusters().stream().map(this::view).toList());
+        }
+        else if (path.startsWith(CLUSTERS + "/") && path.endsWith("/state") && method.equals(HttpMethod.PUT)) {
+            setState(ctx, request, path.substring(CLUSTERS.length() + 1, path.length() - "/state".length()));
+        }
+        else if (path.startsWith(CLUSTERS + "/") && method.equals(HttpMethod.GET)) {
+            String id = path.substring(CLUSTERS.length() + 1);
+            Optional<ClusterStatus> status = find(id);
+            if (status.isEmpty()) {
+                error(ctx, request, HttpResponseStatus.NOT_FOUND, "no cluster '" + id + "'");
             }
             else {
-                send(ctx, request, HttpResponseStatus.OK, matches.get(0));
+                send(ctx, request, HttpResponseStatus.OK, view(status.get()));
             }
         }
-        else {
-            send(ctx, request, HttpResponseStatus.NOT_FOUND, Map.of("error", "no such resource: " + path));
+        else if (path.equals(QUERIES) && method.equals(HttpMethod.GET)) {
+            listQueries(ctx, request, uri.parameters());
         }
+        else if (path.startsWith(QUERIES + "/") && method.equals(HttpMethod.DELETE)) {
+            cancel(ctx, request, path.substring(QUERIES.length() + 1));
+        }
+        else if (path.equals("/v1/gateway/route/explain") && method.equals(HttpMethod.POST)) {
+            explain(ctx, request);
+        }
+        else if (isKnown(path)) {
+            error(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "method " + method + " is not allowed on " + path);
+        }
+        else {
+            error(ctx, request, HttpResponseStatus.NOT_FOUND, "no such resource: " + path);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause)
+    {
+        log.warn("event=admin_error remote={} cause=\"{}\"", ctx.channel().remoteAddress(), cause.toString());
+        byte[] body = "{\"error\":\"internal error of the admin API\"}".getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.INTERNAL_SERVER_ERROR, ctx.alloc().buffer(body.length).writeBytes(body));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        send(ctx, false, response);
+    }
+
+    private void health(ChannelHandlerContext ctx, FullHttpRequest request)
+            throws JsonProcessingException
+    {
+        List<ClusterStatus> clusters = services.registry().snapshot().clusters();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", "UP");
+        body.put("clusters", clusters.size());
+        body.put("healthyClusters", clusters.stream().filter(ClusterStatus::routable).count());
+        body.put("activeClusters", clusters.stream().filter(status -> status.routable() && status.adminState().takesNewQueries()).count());
+        send(ctx, request, HttpResponseStatus.OK, body);
+    }
+
+    private void setState(ChannelHandlerContext ctx, FullHttpRequest request, String id)
+            throws JsonProcessingException
+    {
+        if (find(id).isEmpty()) {
+            error(ctx, request, HttpResponseStatus.NOT_FOUND, "no cluster '" + id + "'");
+            return;
+        }
+        String allowed = Arrays.toString(AdminState.values());
+        AdminState state;
+        try {
+            JsonNode body = objectMapper.readTree(request.content().toString(StandardCharsets.UTF_8));
+            state = AdminState.valueOf(body.path("state").asText("").toUpperCase(Locale.ROOT));
+        }
+        catch (JsonProcessingException | IllegalArgumentException e) {
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "expected {\"state\": one of " + allowed + "}");
+            return;
+        }
+        try {
+            Optional<ClusterStatus> updated = services.administration().setState(ClusterId.of(id), state);
+            send(ctx, request, HttpResponseStatus.OK, view(updated.orElseThrow()));
+        }
+        catch (IOException e) {
+            error(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot store the new state, nothing changed: " + e.getMessage());
+        }
+    }
+
+    private void listQueries(ChannelHandlerContext ctx, FullHttpRequest request, Map<String, List<String>> parameters)
+            throws JsonProcessingException
+    {
+        Optional<String> cluster = parameter(parameters, "cluster");
+        Optional<String> user = parameter(parameters, "user");
+        Optional<String> state = parameter(parameters, "state").map(value -> value.toUpperCase(Locale.ROOT));
+        int limit;
+        try {
+            limit = parameter(parameters, "limit").map(Integer::parseInt).orElse(100);
+        }
+        catch (NumberFormatException e) {
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "limit must be a number");
+            return;
+        }
+        if (limit < 1 || limit > 10_000) {
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "limit must be between 1 and 10000");
+            return;
+        }
+        Predicate<QueryHistory.Entry> filter = entry -> cluster.map(value -> value.equals(entry.cluster())).orElse(true)
+                && user.map(value -> value.equals(entry.user())).orElse(true)
+                && state.map(value -> value.equals(entry.state()) || (value.equals("RUNNING") && entry.ended() == null)).orElse(true);
+        send(ctx, request, HttpResponseStatus.OK, services.history().recent(filter, limit));
+    }
+
+    private void cancel(ChannelHandlerContext ctx, FullHttpRequest request, String id)
+            throws JsonProcessingException
+    {
+        Optional<QueryId> queryId = QueryId.parse(id);
+        if (queryId.isEmpty()) {
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "'" + id + "' is not a query id");
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        CompletableFuture<Optional<ClusterId>> owner = services.affinity().clusterOfQuery(queryId.get())
+                .map(cluster -> CompletableFuture.completedFuture(Optional.of(cluster)))
+                .orElseGet(() -> services.locator().locate(queryId.get(), Map.of("X-Trino-User", LoadProber.PROBE_USER)));
+        owner.thenCompose(cluster -> cluster.flatMap(clusterId -> services.registry().snapshot().find(clusterId))
+                        .map(status -> kill(status, queryId.get()).thenApply(statusCode -> Optional.of(Map.<String, Object>of(
+                                "queryId", queryId.get().value(), "cluster", status.id().value(), "clusterStatus", statusCode))))
+                        .orElseGet(() -> CompletableFuture.completedFuture(Optional.empty())))
+                .whenComplete((result, failure) -> ctx.executor().execute(() -> {
+                    try {
+                        if (failure != null) {
+                            send(ctx, keepAlive, json(ctx, HttpResponseStatus.BAD_GATEWAY, Map.of("error", "cannot reach the query's cluster: " + failure.getMessage())));
+                        }
+                        else if (result.isEmpty()) {
+                            send(ctx, keepAlive, json(ctx, HttpResponseStatus.NOT_FOUND, Map.of("error", "no cluster knows query " + id)));
+                        }
+                        else {
+                            send(ctx, keepAlive, json(ctx, HttpResponseStatus.ACCEPTED, result.get()));
+                        }
+                    }
+                    catch (JsonProcessingException e) {
+                        ctx.close();
+                    }
+                }));
+    }
+
+    private CompletableFuture<Integer> kill(ClusterStatus status, QueryId queryId)
+    {
+        HttpRequest kill = HttpRequest.newBuilder(URI.create(status.cluster().uri().toString().replaceAll("/+$", "") + "/v1/query/" + queryId.value()))
+                .timeout(Duration.ofSeconds(5))
+                .header("X-Trino-User", LoadProber.PROBE_USER)
+                .header("X-Presto-User", LoadProber.PROBE_USER)
+                .DELETE()
+                .build();
+        return services.httpClient().sendAsync(kill, HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);
     }
 
     private void explain(ChannelHandlerContext ctx, FullHttpRequest request)
@@ -132,17 +316,17 @@ public final class AdminHandler
             body = objectMapper.readTree(request.content().toString(StandardCharsets.UTF_8));
         }
         catch (JsonProcessingException e) {
-            send(ctx, request, HttpResponseStatus.BAD_REQUEST, Map.of("error", "body is not JSON: " + e.getOriginalMessage()));
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "body is not JSON: " + e.getOriginalMessage());
             return;
         }
         if (body == null || !body.isObject() || (body.has("headers") && !body.get("headers").isObject())) {
-            send(ctx, request, HttpResponseStatus.BAD_REQUEST, Map.of("error", "expected {\"headers\": {\"X-Trino-User\": \"...\", ...}, \"sql\": \"...\"}"));
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "expected {\"headers\": {\"X-Trino-User\": \"...\", ...}, \"sql\": \"...\"}");
             return;
         }
         Map<String, String> headers = new HashMap<>();
         body.path("headers").fields().forEachRemaining(header -> headers.put(header.getKey().toLowerCase(Locale.ROOT), header.getValue().asText()));
         RouteRequest routeRequest = RouteRequestReader.read(headers, body.path("sql").asText(""));
-        Router.Decision decision = router.explain(routeRequest);
+        Router.Decision decision = services.router().explain(routeRequest);
         Explanation explanation;
         if (decision instanceof Router.Routed routed) {
             explanation = new Explanation("ROUTED", routed.rule(), routed.group().name(), routed.cluster().id().value(), routed.policy(), null, routed.trace());
@@ -154,15 +338,40 @@ public final class AdminHandler
         send(ctx, request, HttpResponseStatus.OK, explanation);
     }
 
+    private boolean authorized(FullHttpRequest request)
+    {
+        if (services.token().isEmpty()) {
+            return true;
+        }
+        String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        byte[] presented = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(presented, services.token().get().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private Optional<ClusterStatus> find(String id)
+    {
+        try {
+            return services.registry().snapshot().find(ClusterId.of(id));
+        }
+        catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
     private ClusterView view(ClusterStatus status)
     {
-        Instant now = clock.instant();
+        Instant now = services.clock().instant();
         return new ClusterView(
                 status.id().value(),
                 status.cluster().uri().toString(),
                 status.cluster().routingGroup().name(),
                 status.cluster().weight(),
                 status.cluster().capacity(),
+                status.adminState().name(),
+                services.administration().drained(status),
                 status.health().name(),
                 status.routable(),
                 status.lastProbe().map(Instant::toString).orElse(null),
@@ -171,11 +380,40 @@ public final class AdminHandler
                 status.load().running(),
                 status.load().probedAt().map(Instant::toString).orElse(null),
                 status.load().error().orElse(null),
-                loadTracker.inFlight(status.id()),
+                services.loadTracker().inFlight(status.id()),
                 status.ejectedAt(now) ? status.ejectedUntil().map(Instant::toString).orElse(null) : null);
     }
 
+    private static boolean isKnown(String path)
+    {
+        return path.equals(CLUSTERS) || path.startsWith(CLUSTERS + "/") || path.equals(QUERIES) || path.startsWith(QUERIES + "/")
+                || path.equals("/v1/gateway/route/explain");
+    }
+
+    private static Optional<String> parameter(Map<String, List<String>> parameters, String name)
+    {
+        List<String> values = parameters.get(name);
+        return values == null || values.isEmpty() || values.get(0).isBlank() ? Optional.empty() : Optional.of(values.get(0));
+    }
+
+    private void error(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String message)
+            throws JsonProcessingException
+    {
+        send(ctx, request, status, Map.of("error", message));
+    }
+
     private void send(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, Object body)
+            throws JsonProcessingException
+    {
+        send(ctx, request, json(ctx, status, body));
+    }
+
+    private void send(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response)
+    {
+        send(ctx, HttpUtil.isKeepAlive(request), response);
+    }
+
+    private FullHttpResponse json(ChannelHandlerContext ctx, HttpResponseStatus status, Object body)
             throws JsonProcessingException
     {
         byte[] json = objectMapper.writeValueAsBytes(body);
@@ -183,7 +421,11 @@ public final class AdminHandler
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        return response;
+    }
+
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response)
+    {
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }

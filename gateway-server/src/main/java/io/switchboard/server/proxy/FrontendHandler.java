@@ -183,6 +183,8 @@ final class FrontendHandler
         Router.Rejected rejected = (Router.Rejected) decision;
         String queryId = context.queryIds().next();
         AccessLog.queryFailedAtGateway(info, queryId, "-", rejected.group().name(), rejected.error().type().errorName(), rejected.error().message());
+        context.history().submitted(queryId, info.user().orElse(null), info.source().orElse(null), null, rejected.group().name(), context.clock().instant());
+        context.history().ended(queryId, "FAILED", rejected.error().type().errorName(), -1, context.clock().instant());
         respond(request, info, ErrorResponses.queryError(ctx.alloc(), context.errors(), rejected.error(), true, queryId, info.publicBase() + "/ui/", info.keepAlive()));
     }
 

@@ -8,11 +8,13 @@ import io.switchboard.core.protocol.RoutingTokenCodec;
 import io.switchboard.routing.ClusterRegistry;
 import io.switchboard.routing.LoadTracker;
 import io.switchboard.routing.OutlierDetector;
+import io.switchboard.routing.QueryHistory;
 import io.switchboard.routing.QueryAffinity;
 import io.switchboard.routing.QueryLocator;
 import io.switchboard.routing.Router;
 
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -22,6 +24,8 @@ public record ProxyContext(
         Router router,
         LoadTracker loadTracker,
         OutlierDetector outliers,
+        QueryHistory history,
+        Clock clock,
         QueryAffinity affinity,
         QueryLocator locator,
         RoutingTokenCodec tokens,
@@ -40,6 +44,8 @@ public record ProxyContext(
         requireNonNull(router, "router is null");
         requireNonNull(loadTracker, "loadTracker is null");
         requireNonNull(outliers, "outliers is null");
+        requireNonNull(history, "history is null");
+        requireNonNull(clock, "clock is null");
         requireNonNull(affinity, "affinity is null");
         requireNonNull(locator, "locator is null");
         requireNonNull(tokens, "tokens is null");

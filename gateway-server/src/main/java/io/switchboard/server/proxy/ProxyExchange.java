@@ -347,12 +347,15 @@ final class ProxyExchange
             if (target.kind() == RequestKind.SUBMIT) {
                 context.affinity().recordQuery(queryId.get(), target.cluster().id(), info.source().orElse(null));
                 context.loadTracker().started(queryId.get(), target.cluster().id());
+                context.history().submitted(queryId.get().value(), info.user().orElse(null), info.source().orElse(null), target.cluster().id().value(),
+                        target.group().map(RoutingGroup::name).orElse(target.cluster().routingGroup().name()), context.clock().instant());
             }
             else {
                 context.loadTracker().polled(queryId.get());
             }
             if (summary.terminal()) {
                 context.loadTracker().ended(queryId.get());
+                context.history().ended(queryId.get().value(), summary.state(), summary.errorName(), summary.elapsedMillis(), context.clock().instant());
             }
         }
         if (summary.terminal()) {
@@ -442,6 +445,13 @@ final class ProxyExchange
         String group = target.group().map(RoutingGroup::name).orElse(target.cluster().routingGroup().name());
         if (target.kind().statementProtocol()) {
             AccessLog.queryFailedAtGateway(info, queryId, target.cluster().id().value(), group, error.type().errorName(), error.message());
+            if (target.kind() == RequestKind.SUBMIT) {
+                context.history().submitted(queryId, info.user().orElse(null), info.source().orElse(null), target.cluster().id().value(), group, context.clock().instant());
+            }
+            else {
+                QueryId.parse(queryId).ifPresent(id -> context.loadTracker().ended(id));
+            }
+            context.history().ended(queryId, "FAILED", error.type().errorName(), -1, context.clock().instant());
         }
         FullHttpResponse response = ErrorResponses.queryError(client.alloc(), context.errors(), error, target.kind().statementProtocol(), queryId,
                 info.publicBase() + "/ui/", info.keepAlive());

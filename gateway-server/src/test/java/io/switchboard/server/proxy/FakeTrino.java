@@ -18,10 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A hand-written stand-in for a Trino coordinator: answers {@code /v1/info}, a submission, and two polls, with URIs
  * that point at itself, and records the headers of every request it saw.
  */
-final class FakeTrino
+public final class FakeTrino
         implements AutoCloseable
 {
-    record Seen(String method, String target, Map<String, List<String>> headers, String body) {}
+    public record Seen(String method, String target, Map<String, List<String>> headers, String body) {}
 
     private final HttpServer server;
     private final String name;
@@ -29,7 +29,7 @@ final class FakeTrino
     private final AtomicInteger queries = new AtomicInteger();
     private final Map<String, String> overrides = new ConcurrentHashMap<>();
 
-    FakeTrino(String name)
+    public FakeTrino(String name)
             throws IOException
     {
         this.name = name;
@@ -38,12 +38,12 @@ final class FakeTrino
         server.start();
     }
 
-    String uri()
+    public String uri()
     {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    List<Seen> seen()
+    public List<Seen> seen()
     {
         return seen;
     }
@@ -85,6 +85,9 @@ final class FakeTrino
             }
             String id = path.split("/")[4];
             send(exchange, 200, results(id, "FINISHED", null, null), Map.of());
+        }
+        else if (path.startsWith("/v1/query/") && exchange.getRequestMethod().equals("DELETE")) {
+            send(exchange, 204, "", Map.of());
         }
         else {
             send(exchange, 404, "not found", Map.of());

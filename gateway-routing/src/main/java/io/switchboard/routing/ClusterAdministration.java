@@ -43,6 +43,17 @@ public final class ClusterAdministration
     }
 
     /**
+     * Replaces the configured clusters (after a config reload): kept clusters keep their state, new ones take the
+     * stored admin state, if any.
+     */
+    public synchronized void replaceClusters(java.util.List<io.switchboard.core.Cluster> clusters)
+            throws IOException
+    {
+        Map<ClusterId, AdminState> stored = store.load();
+        registry.replaceClusters(clusters, id -> stored.getOrDefault(id, AdminState.ACTIVE));
+    }
+
+    /**
      * @return the cluster's status after the change, empty when no such cluster is configured
      */
     public synchronized Optional<ClusterStatus> setState(ClusterId cluster, AdminState state)

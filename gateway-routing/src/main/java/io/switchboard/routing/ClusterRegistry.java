@@ -27,6 +27,19 @@ public final class ClusterRegistry
         return snapshot.get();
     }
 
+    /**
+     * Replaces the set of clusters: a cluster that keeps its id and definition keeps what is known of it (health,
+     * load, admin state, ejection); a new or changed one starts unprobed with the admin state {@code initial} gives.
+     */
+    public void replaceClusters(List<Cluster> clusters, java.util.function.Function<ClusterId, io.switchboard.core.AdminState> initial)
+    {
+        snapshot.updateAndGet(current -> new ClusterSnapshot(clusters.stream()
+                .map(cluster -> current.find(cluster.id())
+                        .filter(status -> status.cluster().equals(cluster))
+                        .orElseGet(() -> ClusterStatus.unprobed(cluster).withAdminState(initial.apply(cluster.id()))))
+                .toList()));
+    }
+
     /** Applies a change to one cluster's status, if the cluster is still known. */
     public void update(ClusterId id, UnaryOperator<ClusterStatus> change)
     {

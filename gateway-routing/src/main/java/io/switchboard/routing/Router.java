@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,7 +93,7 @@ public final class Router
     }
 
     private final ClusterRegistry registry;
-    private final Settings settings;
+    private final AtomicReference<Settings> settings;
     private final LoadTracker loadTracker;
     private final Clock clock;
     private final Map<RoutingGroup, GroupSettings> unconfigured = new ConcurrentHashMap<>();
@@ -101,14 +102,21 @@ public final class Router
     public Router(ClusterRegistry registry, Settings settings, LoadTracker loadTracker, Clock clock)
     {
         this.registry = requireNonNull(registry, "registry is null");
-        this.settings = requireNonNull(settings, "settings is null");
+        this.settings = new AtomicReference<>(requireNonNull(settings, "settings is null"));
         this.loadTracker = requireNonNull(loadTracker, "loadTracker is null");
         this.clock = requireNonNull(clock, "clock is null");
     }
 
     public RoutingGroup defaultGroup()
     {
-        return settings.defaultGroup();
+        return settings.get().defaultGroup();
+    }
+
+    /** Swaps rules, groups and defaults at once: a decision sees either the old settings or the new ones. */
+    public void reconfigure(Settings newSettings)
+    {
+        settings.set(requireNonNull(newSettings, "newSettings is null"));
+        unconfigured.clear();
     }
 
     /**
@@ -139,9 +147,10 @@ public final class Router
 
     private Decision decide(RouteRequest request, Set<ClusterId> excluded, List<String> trace)
     {
+        Settings settings = this.settings.get();
         RoutingGroup selected = settings.defaultGroup();
         String rule = DEFAULT_RULE;
-        Optional<RoutingGroup> requested = requestedGroup(request);
+        Optional<RoutingGroup> requested = requestedGroup(settings, request);
         if (requested.isPresent()) {
             selected = requested.get();
             rule = HEADER_RULE;
@@ -164,9 +173,9 @@ public final class Router
         Set<RoutingGroup> visited = new LinkedHashSet<>();
         String reason = "";
         while (visited.add(group)) {
-            GroupSettings groupSettings = settingsOf(group);
+            GroupSettings groupSettings = settingsOf(settings, group);
             List<ClusterStatus> members = registry.snapshot().group(group);
-            Eligibility eligibility = eligible(group, members, excluded, now, trace);
+            Eligibility eligibility = eligible(settings, group, members, excluded, now, trace);
             if (!eligibility.candidates().isEmpty()) {
                 RoutingPolicy policy = groupSettings.policy();
                 Optional<Candidate> chosen = policy.choose(request, eligibility.candidates());
@@ -190,7 +199,7 @@ public final class Router
         return new Rejected(selected, rule, new GatewayError(GatewayErrorType.NO_ELIGIBLE_CLUSTER, message), trace == null ? List.of() : trace);
     }
 
-    private Optional<RoutingGroup> requestedGroup(RouteRequest request)
+    private static Optional<RoutingGroup> requestedGroup(Settings settings, RouteRequest request)
     {
         if (!settings.allowGroupHeader() || request.requestedGroup().isEmpty()) {
             return Optional.empty();
@@ -205,7 +214,7 @@ public final class Router
 
     private record Eligibility(List<Candidate> candidates, String reason) {}
 
-    private Eligibility eligible(RoutingGroup group, List<ClusterStatus> members, Set<ClusterId> excluded, Instant now, List<String> trace)
+    private Eligibility eligible(Settings settings, RoutingGroup group, List<ClusterStatus> members, Set<ClusterId> excluded, Instant now, List<String> trace)
     {
         if (members.isEmpty()) {
             return new Eligibility(List.of(), "it has no clusters");
@@ -267,7 +276,7 @@ public final class Router
         return new Eligibility(candidates, reason);
     }
 
-    private GroupSettings settingsOf(RoutingGroup group)
+    private GroupSettings settingsOf(Settings settings, RoutingGroup group)
     {
         GroupSettings configured = settings.groups().get(group);
         if (configured != null) {

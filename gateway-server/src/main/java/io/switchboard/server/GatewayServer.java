@@ -32,7 +32,11 @@ import io.switchboard.routing.policy.LeastLoadedPolicy;
 import io.switchboard.routing.policy.Policies;
 import io.switchboard.routing.state.FileClusterStateStore;
 import io.switchboard.server.admin.AdminHandler;
+import io.switchboard.server.admin.ConfigReloader;
+import io.switchboard.server.config.ConfigLoader;
 import io.switchboard.server.config.GatewayConfig;
+import io.switchboard.server.config.InvalidConfigException;
+import io.switchboard.server.config.RoutingConfig;
 import io.switchboard.server.config.RuleConfig;
 import io.switchboard.server.proxy.GatewayQueryIds;
 import io.switchboard.server.proxy.ProxyContext;
@@ -46,7 +50,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -59,7 +65,7 @@ import org.slf4j.LoggerFactory;
 
 /** The composition root: builds every part of the gateway from its configuration, starts and stops them. */
 public final class GatewayServer
-        implements AutoCloseable
+        implements AutoCloseable, ConfigReloader
 {
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
     /** Used when the config names no secret: tokens then only detect corruption. Documented in the README. */
@@ -67,7 +73,10 @@ public final class GatewayServer
     static final String TOKEN_SECRET_ENVIRONMENT = "SWITCHBOARD_TOKEN_SECRET";
     static final String ADMIN_TOKEN_ENVIRONMENT = "SWITCHBOARD_ADMIN_TOKEN";
 
-    private final GatewayConfig config;
+    private final Optional<Path> configFile;
+    private final RandomGenerator random = () -> ThreadLocalRandom.current().nextLong();
+    private volatile GatewayConfig config;
+    private ConfigWatcher watcher;
     private final Transport transport = Transport.detect();
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
@@ -93,7 +102,16 @@ public final class GatewayServer
 
     public GatewayServer(GatewayConfig config, Map<String, String> environment)
     {
+        this(config, Optional.empty(), environment);
+    }
+
+    /**
+     * @param configFile where the configuration came from: reloads read it again, and it is watched for changes
+     */
+    public GatewayServer(GatewayConfig config, Optional<Path> configFile, Map<String, String> environment)
+    {
         this.config = requireNonNull(config, "config is null");
+        this.configFile = requireNonNull(configFile, "configFile is null");
         int threads = config.server().ioThreads() > 0 ? config.server().ioThreads() : 2 * Runtime.getRuntime().availableProcessors();
         this.acceptGroup = transport.newEventLoopGroup(1, "switchboard-accept");
         this.workerGroup = transport.newEventLoopGroup(threads, "switchboard-io");
@@ -108,8 +126,6 @@ public final class GatewayServer
                 .build();
         this.registry = new ClusterRegistry(config.clusterList());
         Clock clock = Clock.systemUTC();
-        // policies run on every event loop: each thread draws from its own generator
-        RandomGenerator random = () -> ThreadLocalRandom.current().nextLong();
         this.loadTracker = new LoadTracker(config.routing().inFlightExpiry(), config.routing().queryMapSize());
         this.router = new Router(registry, routerSettings(config, random), loadTracker, clock);
         this.loadProber = new LoadProber(registry, loadTracker, httpClient, objectMapper, scheduler, config.health().interval(), config.health().timeout(), clock);
@@ -159,7 +175,8 @@ public final class GatewayServer
                 .childHandler(new ChannelInitializer<Channel>()
                 {
                     private final AdminHandler handler = new AdminHandler(
-                            new AdminHandler.Services(registry, router, loadTracker, administration, history, affinity, locator, httpClient, adminToken, Clock.systemUTC()),
+                            new AdminHandler.Services(registry, router, loadTracker, administration, history, affinity, locator, httpClient, adminToken,
+                                    GatewayServer.this, Clock.systemUTC()),
                             objectMapper);
 
                     @Override
@@ -173,8 +190,67 @@ public final class GatewayServer
                 });
         adminChannel = admin.bind(config.admin().listen().host(), config.admin().listen().port()).sync().channel();
         adminAddress = (InetSocketAddress) adminChannel.localAddress();
+        if (configFile.isPresent()) {
+            watcher = new ConfigWatcher(configFile.get(), this::reload);
+            watcher.start();
+        }
         log.info("event=started proxy=http://{} admin=http://{} transport={} clusters={} default_group={}",
                 hostPort(proxyAddress), hostPort(adminAddress), transport.name(), config.clusters().size(), config.defaultGroup());
+    }
+
+    /**
+     * Reads the configuration file again and swaps clusters and routing at once. A file that does not load or
+     * validate is refused with the reason, and the running configuration stays.
+     */
+    @Override
+    public synchronized Outcome reload()
+    {
+        if (configFile.isEmpty()) {
+            return new Outcome(false, "the gateway runs on the embedded default configuration: there is no file to reload", List.of());
+        }
+        GatewayConfig next;
+        try {
+            next = new ConfigLoader().load(configFile.get());
+        }
+        catch (InvalidConfigException e) {
+            log.warn("event=config_reload_refused reason=\"{}\"", e.getMessage());
+            return new Outcome(false, "refused, the running configuration stays: " + e.getMessage(), List.of());
+        }
+        GatewayConfig current = config;
+        List<String> needRestart = new ArrayList<>();
+        if (!next.server().equals(current.server())) {
+            needRestart.add("server");
+        }
+        if (!next.admin().equals(current.admin())) {
+            needRestart.add("admin");
+        }
+        if (!next.health().equals(current.health())) {
+            needRestart.add("health");
+        }
+        if (!next.backend().equals(current.backend())) {
+            needRestart.add("backend");
+        }
+        if (!next.outlier().equals(current.outlier())) {
+            needRestart.add("outlier");
+        }
+        RoutingConfig routing = next.routing();
+        RoutingConfig swappable = new RoutingConfig(routing.defaultGroup(), routing.rules(), routing.groups(), routing.allowGroupHeader(), routing.panicThreshold(),
+                current.routing().maxSubmitAttempts(), current.routing().tokenSecret(), current.routing().queryMapSize(), current.routing().locateTimeout(),
+                current.routing().inFlightExpiry());
+        if (!swappable.equals(routing)) {
+            needRestart.add("routing (token-secret, query-map-size, locate-timeout, in-flight-expiry, max-submit-attempts)");
+        }
+        try {
+            administration.replaceClusters(next.clusterList());
+        }
+        catch (IOException e) {
+            return new Outcome(false, "refused, the running configuration stays: cannot read admin states: " + e.getMessage(), List.of());
+        }
+        router.reconfigure(routerSettings(next, random));
+        config = next;
+        String message = "applied: " + next.clusters().size() + " clusters, " + next.routing().rules().size() + " rules, default group " + next.defaultGroup();
+        log.info("event=config_reloaded clusters={} rules={} need_restart={}", next.clusters().size(), next.routing().rules().size(), needRestart);
+        return new Outcome(true, message, needRestart);
     }
 
     private static Router.Settings routerSettings(GatewayConfig config, RandomGenerator random)
@@ -220,6 +296,9 @@ public final class GatewayServer
     public void close()
     {
         log.info("event=stopping");
+        if (watcher != null) {
+            watcher.close();
+        }
         healthChecker.close();
         loadProber.close();
         proxyServer.stop();

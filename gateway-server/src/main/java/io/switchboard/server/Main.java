@@ -51,7 +51,7 @@ public final class Main
             return;
         }
 
-        GatewayServer server = new GatewayServer(config, System.getenv());
+        GatewayServer server = new GatewayServer(config, java.util.Optional.ofNullable(configFile), System.getenv());
         try {
             server.start();
         }

@@ -69,6 +69,7 @@ public final class AdminHandler
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
     private static final String CLUSTERS = "/v1/gateway/clusters";
     private static final String QUERIES = "/v1/gateway/queries";
+    private static final String RELOAD = "/v1/gateway/config/reload";
 
     /** What the admin API needs from the rest of the gateway. */
     public record Services(
@@ -81,6 +82,7 @@ public final class AdminHandler
             QueryLocator locator,
             HttpClient httpClient,
             Optional<String> token,
+            ConfigReloader reloader,
             Clock clock)
     {
         public Services
@@ -94,6 +96,7 @@ public final class AdminHandler
             requireNonNull(locator, "locator is null");
             requireNonNull(httpClient, "httpClient is null");
             requireNonNull(token, "token is null");
+            requireNonNull(reloader, "reloader is null");
             requireNonNull(clock, "clock is null");
         }
     }
@@ -180,6 +183,10 @@ public final class AdminHandler
         }
         else if (path.equals("/v1/gateway/route/explain") && method.equals(HttpMethod.POST)) {
             explain(ctx, request);
+        }
+        else if (path.equals(RELOAD) && method.equals(HttpMethod.POST)) {
+            ConfigReloader.Outcome outcome = services.reloader().reload();
+            send(ctx, request, outcome.applied() ? HttpResponseStatus.OK : HttpResponseStatus.BAD_REQUEST, outcome);
         }
         else if (isKnown(path)) {
             error(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "method " + method + " is not allowed on " + path);
@@ -387,7 +394,7 @@ public final class AdminHandler
     private static boolean isKnown(String path)
     {
         return path.equals(CLUSTERS) || path.startsWith(CLUSTERS + "/") || path.equals(QUERIES) || path.startsWith(QUERIES + "/")
-                || path.equals("/v1/gateway/route/explain");
+                || path.equals("/v1/gateway/route/explain") || path.equals(RELOAD);
     }
 
     private static Optional<String> parameter(Map<String, List<String>> parameters, String name)

@@ -28,6 +28,7 @@ import io.switchboard.routing.LoadProber;
 import io.switchboard.routing.LoadTracker;
 import io.switchboard.routing.OutlierDetector;
 import io.switchboard.routing.Router;
+import io.switchboard.routing.WorkerShutdown;
 import io.switchboard.routing.policy.LeastLoadedPolicy;
 import io.switchboard.routing.policy.Policies;
 import io.switchboard.routing.state.FileClusterStateStore;
@@ -176,7 +177,7 @@ public final class GatewayServer
                 {
                     private final AdminHandler handler = new AdminHandler(
                             new AdminHandler.Services(registry, router, loadTracker, administration, history, affinity, locator, httpClient, adminToken,
-                                    GatewayServer.this, Clock.systemUTC()),
+                                    GatewayServer.this, new WorkerShutdown(httpClient, objectMapper, Duration.ofSeconds(10)), Clock.systemUTC()),
                             objectMapper);
 
                     @Override

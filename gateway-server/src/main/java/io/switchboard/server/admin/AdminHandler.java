@@ -34,6 +34,7 @@ import io.switchboard.routing.QueryAffinity;
 import io.switchboard.routing.QueryHistory;
 import io.switchboard.routing.QueryLocator;
 import io.switchboard.routing.Router;
+import io.switchboard.routing.WorkerShutdown;
 
 import java.io.IOException;
 import java.net.URI;
@@ -83,6 +84,7 @@ public final class AdminHandler
             HttpClient httpClient,
             Optional<String> token,
             ConfigReloader reloader,
+            WorkerShutdown workerShutdown,
             Clock clock)
     {
         public Services
@@ -97,6 +99,7 @@ public final class AdminHandler
             requireNonNull(httpClient, "httpClient is null");
             requireNonNull(token, "token is null");
             requireNonNull(reloader, "reloader is null");
+            requireNonNull(workerShutdown, "workerShutdown is null");
             requireNonNull(clock, "clock is null");
         }
     }
@@ -161,6 +164,9 @@ public final class AdminHandler
         }
         if (path.equals(CLUSTERS) && method.equals(HttpMethod.GET)) {
             send(ctx, request, HttpResponseStatus.OK, services.registry().snapshot().clusters().stream().map(this::view).toList());
+        }
+        else if (path.startsWith(CLUSTERS + "/") && path.endsWith("/workers/state") && method.equals(HttpMethod.PUT)) {
+            shutDownWorkers(ctx, request, path.substring(CLUSTERS.length() + 1, path.length() - "/workers/state".length()));
         }
         else if (path.startsWith(CLUSTERS + "/") && path.endsWith("/state") && method.equals(HttpMethod.PUT)) {
             setState(ctx, request, path.substring(CLUSTERS.length() + 1, path.length() - "/state".length()));
@@ -244,6 +250,46 @@ public final class AdminHandler
         catch (IOException e) {
             error(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot store the new state, nothing changed: " + e.getMessage());
         }
+    }
+
+    private void shutDownWorkers(ChannelHandlerContext ctx, FullHttpRequest request, String id)
+            throws JsonProcessingException
+    {
+        Optional<ClusterStatus> status = find(id);
+        if (status.isEmpty()) {
+            error(ctx, request, HttpResponseStatus.NOT_FOUND, "no cluster '" + id + "'");
+            return;
+        }
+        String state;
+        try {
+            state = objectMapper.readTree(request.content().toString(StandardCharsets.UTF_8)).path("state").asText("");
+        }
+        catch (JsonProcessingException e) {
+            state = "";
+        }
+        if (!state.equals("SHUTTING_DOWN")) {
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "expected {\"state\": \"SHUTTING_DOWN\"}");
+            return;
+        }
+        if (!services.administration().drained(status.get())) {
+            error(ctx, request, HttpResponseStatus.CONFLICT, "cluster '" + id + "' is not drained: set it DRAINING and wait until drained is true ("
+                    + services.loadTracker().inFlight(status.get().id()) + " queries in flight, admin state " + status.get().adminState() + ")");
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        services.workerShutdown().shutDownWorkers(status.get().cluster()).whenComplete((workers, failure) -> ctx.executor().execute(() -> {
+            try {
+                if (failure != null) {
+                    send(ctx, keepAlive, json(ctx, HttpResponseStatus.BAD_GATEWAY, Map.of("error", "cannot list the workers of '" + id + "': " + failure.getMessage())));
+                }
+                else {
+                    send(ctx, keepAlive, json(ctx, HttpResponseStatus.ACCEPTED, Map.of("cluster", id, "workers", workers)));
+                }
+            }
+            catch (JsonProcessingException e) {
+                ctx.close();
+            }
+        }));
     }
 
     private void listQueries(ChannelHandlerContext ctx, FullHttpRequest request, Map<String, List<String>> parameters)

@@ -49,7 +49,7 @@ public final class FakeTrino
     }
 
     /** Answers the given path with this raw body (status 200, JSON) instead of the protocol. */
-    void override(String path, String body)
+    public void override(String path, String body)
     {
         overrides.put(path, body);
     }

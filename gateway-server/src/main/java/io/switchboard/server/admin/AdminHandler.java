@@ -71,6 +71,7 @@ public final class AdminHandler
     private static final String CLUSTERS = "/v1/gateway/clusters";
     private static final String QUERIES = "/v1/gateway/queries";
     private static final String RELOAD = "/v1/gateway/config/reload";
+    private static final String OPENAPI = "/v1/gateway/openapi.yaml";
 
     /** What the admin API needs from the rest of the gateway. */
     public record Services(
@@ -129,6 +130,7 @@ public final class AdminHandler
 
     private final Services services;
     private final ObjectMapper objectMapper;
+    private final byte[] openApiDocument = loadOpenApi();
 
     public AdminHandler(Services services, ObjectMapper objectMapper)
     {
@@ -149,6 +151,10 @@ public final class AdminHandler
         HttpMethod method = request.method();
         if (path.equals("/v1/gateway/health")) {
             health(ctx, request);
+            return;
+        }
+        if (path.equals(OPENAPI) && method.equals(HttpMethod.GET)) {
+            openApi(ctx, request);
             return;
         }
         if (!authorized(request)) {
@@ -212,6 +218,29 @@ public final class AdminHandler
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         send(ctx, false, response);
+    }
+
+    private static byte[] loadOpenApi()
+    {
+        try (java.io.InputStream in = AdminHandler.class.getResourceAsStream("/openapi.yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.yaml is missing from the jar");
+            }
+            return in.readAllBytes();
+        }
+        catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void openApi(ChannelHandlerContext ctx, FullHttpRequest request)
+    {
+        byte[] document = openApiDocument;
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, ctx.alloc().buffer(document.length).writeBytes(document));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "application/yaml")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, document.length);
+        send(ctx, request, response);
     }
 
     private void health(ChannelHandlerContext ctx, FullHttpRequest request)

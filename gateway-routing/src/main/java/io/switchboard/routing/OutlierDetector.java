@@ -46,9 +46,19 @@ public final class OutlierDetector
     private final Settings settings;
     private final Clock clock;
     private final Map<ClusterId, Record> records = new ConcurrentHashMap<>();
+    private final java.util.function.Consumer<ClusterId> onEjection;
 
     public OutlierDetector(ClusterRegistry registry, Settings settings, Clock clock)
     {
+        this(registry, settings, clock, cluster -> {});
+    }
+
+    /**
+     * @param onEjection told of every ejection, for metrics
+     */
+    public OutlierDetector(ClusterRegistry registry, Settings settings, Clock clock, java.util.function.Consumer<ClusterId> onEjection)
+    {
+        this.onEjection = requireNonNull(onEjection, "onEjection is null");
         this.registry = requireNonNull(registry, "registry is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.clock = requireNonNull(clock, "clock is null");
@@ -88,5 +98,6 @@ public final class OutlierDetector
         Instant until = clock.instant().plus(ejection);
         registry.update(cluster, status -> status.withEjectedUntil(Optional.of(until)));
         log.warn("event=ejected cluster={} for_ms={} until={} reason=\"{}\"", cluster, ejection.toMillis(), until, reason);
+        onEjection.accept(cluster);
     }
 }

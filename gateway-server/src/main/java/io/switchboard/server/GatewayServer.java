@@ -7,7 +7,18 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -38,6 +49,7 @@ import io.switchboard.server.config.ConfigLoader;
 import io.switchboard.server.config.GatewayConfig;
 import io.switchboard.server.config.InvalidConfigException;
 import io.switchboard.server.config.RoutingConfig;
+import io.switchboard.server.metrics.GatewayMetrics;
 import io.switchboard.server.config.RuleConfig;
 import io.switchboard.server.proxy.GatewayQueryIds;
 import io.switchboard.server.proxy.ProxyContext;
@@ -93,6 +105,8 @@ public final class GatewayServer
     private final QueryAffinity affinity;
     private final QueryLocator locator;
     private final Optional<String> adminToken;
+    private final PrometheusMeterRegistry meterRegistry;
+    private final GatewayMetrics metrics;
     private final ProxyServer proxyServer;
     private final ObjectMapper objectMapper = new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -133,8 +147,12 @@ public final class GatewayServer
         this.history = new QueryHistory(config.admin().queryHistory());
         this.administration = new ClusterAdministration(registry, new FileClusterStateStore(config.admin().stateFile(), objectMapper), loadTracker);
         this.adminToken = Optional.ofNullable(environment.getOrDefault(ADMIN_TOKEN_ENVIRONMENT, config.admin().token())).filter(token -> !token.isBlank());
+        this.meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        bindJvmAndNettyMetrics(meterRegistry);
+        this.metrics = new GatewayMetrics(meterRegistry, registry, loadTracker, config.metrics().userLabels());
         OutlierDetector outliers = new OutlierDetector(registry,
-                new OutlierDetector.Settings(config.outlier().consecutiveFailures(), config.outlier().baseEjection(), config.outlier().maxEjection()), clock);
+                new OutlierDetector.Settings(config.outlier().consecutiveFailures(), config.outlier().baseEjection(), config.outlier().maxEjection()), clock,
+                metrics::ejection);
         HealthChecker.Settings health = new HealthChecker.Settings(config.health().interval(), config.health().timeout(), config.health().healthyThreshold(), config.health().unhealthyThreshold());
         this.healthChecker = new HealthChecker(registry, httpClient, objectMapper, scheduler, health, clock);
         String secret = environment.getOrDefault(TOKEN_SECRET_ENVIRONMENT, config.routing().tokenSecret() != null ? config.routing().tokenSecret() : BUILT_IN_TOKEN_SECRET);
@@ -147,6 +165,7 @@ public final class GatewayServer
                 loadTracker,
                 outliers,
                 history,
+                metrics,
                 clock,
                 affinity,
                 locator,
@@ -177,7 +196,8 @@ public final class GatewayServer
                 {
                     private final AdminHandler handler = new AdminHandler(
                             new AdminHandler.Services(registry, router, loadTracker, administration, history, affinity, locator, httpClient, adminToken,
-                                    GatewayServer.this, new WorkerShutdown(httpClient, objectMapper, Duration.ofSeconds(10)), Clock.systemUTC()),
+                                    GatewayServer.this, new WorkerShutdown(httpClient, objectMapper, Duration.ofSeconds(10)), meterRegistry,
+                                    config.metrics().requireToken(), Clock.systemUTC()),
                             objectMapper);
 
                     @Override
@@ -249,9 +269,21 @@ public final class GatewayServer
         }
         router.reconfigure(routerSettings(next, random));
         config = next;
+        metrics.registerClusterGauges();
         String message = "applied: " + next.clusters().size() + " clusters, " + next.routing().rules().size() + " rules, default group " + next.defaultGroup();
         log.info("event=config_reloaded clusters={} rules={} need_restart={}", next.clusters().size(), next.routing().rules().size(), needRestart);
         return new Outcome(true, message, needRestart);
+    }
+
+    private static void bindJvmAndNettyMetrics(MeterRegistry registry)
+    {
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
     }
 
     private static Router.Settings routerSettings(GatewayConfig config, RandomGenerator random)

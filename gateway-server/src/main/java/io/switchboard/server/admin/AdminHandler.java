@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.switchboard.core.AdminState;
 import io.switchboard.core.ClusterId;
 import io.switchboard.core.ClusterStatus;
@@ -86,6 +87,8 @@ public final class AdminHandler
             Optional<String> token,
             ConfigReloader reloader,
             WorkerShutdown workerShutdown,
+            PrometheusMeterRegistry meterRegistry,
+            boolean metricsNeedToken,
             Clock clock)
     {
         public Services
@@ -101,6 +104,7 @@ public final class AdminHandler
             requireNonNull(token, "token is null");
             requireNonNull(reloader, "reloader is null");
             requireNonNull(workerShutdown, "workerShutdown is null");
+            requireNonNull(meterRegistry, "meterRegistry is null");
             requireNonNull(clock, "clock is null");
         }
     }
@@ -155,6 +159,10 @@ public final class AdminHandler
         }
         if (path.equals(OPENAPI) && method.equals(HttpMethod.GET)) {
             openApi(ctx, request);
+            return;
+        }
+        if (path.equals("/metrics") && method.equals(HttpMethod.GET) && (!services.metricsNeedToken() || authorized(request))) {
+            metrics(ctx, request);
             return;
         }
         if (!authorized(request)) {
@@ -231,6 +239,20 @@ public final class AdminHandler
         catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    private void metrics(ChannelHandlerContext ctx, FullHttpRequest request)
+    {
+        String accept = request.headers().get(HttpHeaderNames.ACCEPT, "");
+        String contentType = accept.contains("application/openmetrics-text")
+                ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                : "text/plain; version=0.0.4; charset=utf-8";
+        byte[] body = services.meterRegistry().scrape(contentType).getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, ctx.alloc().buffer(body.length).writeBytes(body));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        send(ctx, request, response);
     }
 
     private void openApi(ChannelHandlerContext ctx, FullHttpRequest request)

@@ -18,6 +18,7 @@ public record GatewayConfig(
         RoutingConfig routing,
         BackendConfig backend,
         OutlierConfig outlier,
+        MetricsConfig metrics,
         List<ClusterConfig> clusters)
 {
     public GatewayConfig
@@ -28,6 +29,7 @@ public record GatewayConfig(
         routing = routing == null ? RoutingConfig.defaults() : routing;
         backend = backend == null ? BackendConfig.defaults() : backend;
         outlier = outlier == null ? OutlierConfig.defaults() : outlier;
+        metrics = metrics == null ? MetricsConfig.defaults() : metrics;
         require(clusters != null && !clusters.isEmpty(), "clusters: at least one cluster is required");
         clusters = List.copyOf(clusters);
         Set<String> ids = new HashSet<>();

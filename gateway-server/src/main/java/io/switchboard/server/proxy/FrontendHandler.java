@@ -52,6 +52,7 @@ final class FrontendHandler
     private ProxyExchange current;
     private boolean busy;
     private boolean closing;
+    private long receivedNanos;
 
     FrontendHandler(ProxyContext context, BackendPool pool)
     {
@@ -63,6 +64,7 @@ final class FrontendHandler
     public void channelActive(ChannelHandlerContext ctx)
     {
         this.ctx = ctx;
+        context.metrics().connectionOpened();
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -100,6 +102,7 @@ final class FrontendHandler
     private void handle(FullHttpRequest request)
     {
         busy = true;
+        receivedNanos = System.nanoTime();
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
             request.release();
@@ -177,10 +180,13 @@ final class FrontendHandler
         RouteRequest routing = RouteRequests.of(request);
         Router.Decision decision = context.router().route(routing, Set.of());
         if (decision instanceof Router.Routed routed) {
+            context.metrics().routingDecision(routed.group().name(), routed.rule(), true);
             forward(request, info, new Target(routed.cluster().cluster(), request.uri(), RequestKind.SUBMIT, Optional.of(routed.group()), Optional.of(routing)));
             return;
         }
         Router.Rejected rejected = (Router.Rejected) decision;
+        context.metrics().routingDecision(rejected.group().name(), rejected.rule(), false);
+        context.metrics().queryRejected(rejected.group().name(), rejected.error().type().errorName(), info.user(), info.source());
         String queryId = context.queryIds().next();
         AccessLog.queryFailedAtGateway(info, queryId, "-", rejected.group().name(), rejected.error().type().errorName(), rejected.error().message());
         context.history().submitted(queryId, info.user().orElse(null), info.source().orElse(null), null, rejected.group().name(), context.clock().instant());
@@ -196,6 +202,7 @@ final class FrontendHandler
             forward(request, info, Target.followUp(known.get().cluster(), request.uri(), kind));
             return;
         }
+        context.metrics().affinityMiss();
         Map<String, String> identity = new LinkedHashMap<>();
         copyIfPresent(request.headers(), identity, "Authorization");
         for (HeaderFamily family : HeaderFamily.values()) {
@@ -231,7 +238,7 @@ final class FrontendHandler
 
     private void forward(FullHttpRequest request, RequestInfo info, Target target)
     {
-        current = new ProxyExchange(this, ctx, context, pool, request, info);
+        current = new ProxyExchange(this, ctx, context, pool, request, info, receivedNanos);
         current.start(target);
     }
 
@@ -292,6 +299,7 @@ final class FrontendHandler
     @Override
     public void channelInactive(ChannelHandlerContext ctx)
     {
+        context.metrics().connectionClosed();
         closing = true;
         if (current != null) {
             current.abort();

@@ -11,6 +11,7 @@ import io.switchboard.routing.OutlierDetector;
 import io.switchboard.routing.QueryHistory;
 import io.switchboard.routing.QueryAffinity;
 import io.switchboard.routing.QueryLocator;
+import io.switchboard.server.metrics.GatewayMetrics;
 import io.switchboard.routing.Router;
 
 import java.net.URI;
@@ -25,6 +26,7 @@ public record ProxyContext(
         LoadTracker loadTracker,
         OutlierDetector outliers,
         QueryHistory history,
+        GatewayMetrics metrics,
         Clock clock,
         QueryAffinity affinity,
         QueryLocator locator,
@@ -45,6 +47,7 @@ public record ProxyContext(
         requireNonNull(loadTracker, "loadTracker is null");
         requireNonNull(outliers, "outliers is null");
         requireNonNull(history, "history is null");
+        requireNonNull(metrics, "metrics is null");
         requireNonNull(clock, "clock is null");
         requireNonNull(affinity, "affinity is null");
         requireNonNull(locator, "locator is null");

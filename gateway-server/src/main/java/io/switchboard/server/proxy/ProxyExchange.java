@@ -84,9 +84,12 @@ final class ProxyExchange
     private byte[] scratch;
     private boolean waitingForClient;
     private boolean done;
+    private final long receivedNanos;
+    private long firstResponseNanos;
 
-    ProxyExchange(FrontendHandler frontend, ChannelHandlerContext client, ProxyContext context, BackendPool pool, FullHttpRequest request, RequestInfo info)
+    ProxyExchange(FrontendHandler frontend, ChannelHandlerContext client, ProxyContext context, BackendPool pool, FullHttpRequest request, RequestInfo info, long receivedNanos)
     {
+        this.receivedNanos = receivedNanos;
         this.frontend = requireNonNull(frontend, "frontend is null");
         this.client = requireNonNull(client, "client is null");
         this.context = requireNonNull(context, "context is null");
@@ -119,6 +122,7 @@ final class ProxyExchange
             return;
         }
         if (!connected.isSuccess()) {
+            context.metrics().connectFailure(target.cluster().id().value());
             context.outliers().onFailure(target.cluster().id(), "connect: " + describe(connected.cause()));
             onBackendFailure(BackendFailure.CONNECT, connected.cause());
             return;
@@ -127,7 +131,10 @@ final class ProxyExchange
         backend = channel;
         backendHandler = channel.pipeline().get(BackendHandler.class);
         backendHandler.attach(this);
-        channel.writeAndFlush(backendRequest()).addListener(written -> {
+        FullHttpRequest forwarded = backendRequest();
+        context.metrics().upstreamOverhead(System.nanoTime() - receivedNanos);
+        context.metrics().requestBytes(forwarded.content().readableBytes());
+        channel.writeAndFlush(forwarded).addListener(written -> {
             if (!written.isSuccess() && backend == channel) {
                 onBackendFailure(BackendFailure.CLOSED, written.cause());
             }
@@ -177,6 +184,9 @@ final class ProxyExchange
         if (done) {
             ReferenceCountUtil.release(message);
             return;
+        }
+        if (!receivedAny) {
+            firstResponseNanos = System.nanoTime();
         }
         receivedAny = true;
         cancelResponseTimeout();
@@ -241,6 +251,7 @@ final class ProxyExchange
         }
         else {
             client.write(head);
+            context.metrics().downstreamOverhead(System.nanoTime() - firstResponseNanos);
             responseStarted = true;
         }
     }
@@ -270,9 +281,11 @@ final class ProxyExchange
             content.release();
             if (heldResponse != null) {
                 client.write(heldResponse);
+                context.metrics().downstreamOverhead(System.nanoTime() - firstResponseNanos);
                 heldResponse = null;
                 responseStarted = true;
             }
+            context.metrics().responseBytes(rewritten.readableBytes());
             if (rewritten.isReadable()) {
                 client.write(new DefaultHttpContent(rewritten));
             }
@@ -285,6 +298,7 @@ final class ProxyExchange
             }
         }
         else {
+            context.metrics().responseBytes(content.content().readableBytes());
             client.write(content);
         }
         client.flush();
@@ -348,7 +362,8 @@ final class ProxyExchange
                 context.affinity().recordQuery(queryId.get(), target.cluster().id(), info.source().orElse(null));
                 context.loadTracker().started(queryId.get(), target.cluster().id());
                 context.history().submitted(queryId.get().value(), info.user().orElse(null), info.source().orElse(null), target.cluster().id().value(),
-                        target.group().map(RoutingGroup::name).orElse(target.cluster().routingGroup().name()), context.clock().instant());
+                        groupName(), context.clock().instant());
+                context.metrics().querySubmitted(target.cluster().id().value(), groupName());
             }
             else {
                 context.loadTracker().polled(queryId.get());
@@ -361,7 +376,14 @@ final class ProxyExchange
         if (summary.terminal()) {
             Optional<String> source = info.source().or(() -> queryId.flatMap(id -> context.affinity().routeOfQuery(id)).map(QueryAffinity.QueryRoute::source));
             AccessLog.queryEnded(info, source, target.cluster().id().value(), target.cluster().routingGroup().name(), summary);
+            context.metrics().queryCompleted(target.cluster().id().value(), groupName(), summary.state(), summary.errorName(), summary.errorType(),
+                    info.user(), source, summary.elapsedMillis());
         }
+    }
+
+    private String groupName()
+    {
+        return target.group().map(RoutingGroup::name).orElse(target.cluster().routingGroup().name());
     }
 
     private void tagStartedTransaction(HttpHeaders headers)
@@ -427,6 +449,7 @@ final class ProxyExchange
             Router.Decision decision = context.router().route(target.routing().get(), tried);
             if (decision instanceof Router.Routed routed) {
                 log.warn("event=submit_failover from={} to={} cause=\"{}\"", target.cluster().id(), routed.cluster().id(), describe(cause));
+                context.metrics().submitFailover(target.cluster().id().value());
                 start(target.withCluster(routed.cluster().cluster(), routed.group()));
                 return;
             }
@@ -452,6 +475,7 @@ final class ProxyExchange
                 QueryId.parse(queryId).ifPresent(id -> context.loadTracker().ended(id));
             }
             context.history().ended(queryId, "FAILED", error.type().errorName(), -1, context.clock().instant());
+            context.metrics().queryCompleted(target.cluster().id().value(), group, "FAILED", error.type().errorName(), "GATEWAY", info.user(), info.source(), -1);
         }
         FullHttpResponse response = ErrorResponses.queryError(client.alloc(), context.errors(), error, target.kind().statementProtocol(), queryId,
                 info.publicBase() + "/ui/", info.keepAlive());

@@ -169,6 +169,19 @@ final class TestProxyServer
     }
 
     @Test
+    void metricsCountTheQueriesAndTheGatewayOverhead()
+            throws Exception
+    {
+        runQuery("SELECT 'metrics'", Map.of("X-Trino-User", "metered", "X-Trino-Source", "metrics-test"));
+
+        String scrape = get(adminUri("/metrics")).body();
+
+        assertThat(scrape).containsPattern("switchboard_queries_completed_total\\{cluster=\"(alpha|beta)\",error_type=\"none\",group=\"adhoc\",outcome=\"finished\",source=\"metrics-test\",user=\"metered\"} 1.0");
+        assertThat(scrape).containsPattern("switchboard_proxy_overhead_seconds_count\\{direction=\"upstream\"} [1-9]");
+        assertThat(scrape).contains("jvm_memory_used_bytes");
+    }
+
+    @Test
     void unknownPathsGet404()
             throws Exception
     {

@@ -1,0 +1,228 @@
+package io.switchboard.server.metrics;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.switchboard.core.AdminState;
+import io.switchboard.core.ClusterId;
+import io.switchboard.core.ClusterStatus;
+import io.switchboard.routing.ClusterRegistry;
+import io.switchboard.routing.LoadTracker;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The gateway's metrics, named {@code switchboard_*} in base units. Query outcomes per cluster, routing group, user
+ * and source give the success rate operators chart; the user and source labels can be switched off where their
+ * cardinality is too high.
+ */
+public final class GatewayMetrics
+{
+    /** Outcome label value of queries the gateway itself refused. */
+    public static final String REJECTED = "rejected";
+
+    private final MeterRegistry registry;
+    private final ClusterRegistry clusters;
+    private final LoadTracker loadTracker;
+    private final boolean userLabels;
+    private final AtomicInteger openConnections = new AtomicInteger();
+    private final Timer upstreamOverhead;
+    private final Timer downstreamOverhead;
+    private final Counter requestBytes;
+    private final Counter responseBytes;
+    private final Counter affinityMisses;
+
+    public GatewayMetrics(MeterRegistry registry, ClusterRegistry clusters, LoadTracker loadTracker, boolean userLabels)
+    {
+        this.registry = requireNonNull(registry, "registry is null");
+        this.clusters = requireNonNull(clusters, "clusters is null");
+        this.loadTracker = requireNonNull(loadTracker, "loadTracker is null");
+        this.userLabels = userLabels;
+        this.upstreamOverhead = Timer.builder("switchboard.proxy.overhead")
+                .description("Time the gateway adds: from receiving a request to its first byte sent to the cluster (upstream), and from the cluster's first response byte to the first byte sent to the client (downstream)")
+                .tag("direction", "upstream")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(2))
+                .register(registry);
+        this.downstreamOverhead = Timer.builder("switchboard.proxy.overhead")
+                .description("Time the gateway adds: from receiving a request to its first byte sent to the cluster (upstream), and from the cluster's first response byte to the first byte sent to the client (downstream)")
+                .tag("direction", "downstream")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(2))
+                .register(registry);
+        this.requestBytes = Counter.builder("switchboard.proxy.bytes").baseUnit("bytes").tag("direction", "request").description("Body bytes proxied").register(registry);
+        this.responseBytes = Counter.builder("switchboard.proxy.bytes").baseUnit("bytes").tag("direction", "response").description("Body bytes proxied").register(registry);
+        this.affinityMisses = Counter.builder("switchboard.affinity.misses").description("Requests naming only a query id that the query map had forgotten").register(registry);
+        Gauge.builder("switchboard.proxy.open.connections", openConnections, AtomicInteger::get).description("Client connections open").register(registry);
+        registerClusterGauges();
+    }
+
+    /** Registers per-cluster gauges for every configured cluster; call again after clusters change. */
+    public void registerClusterGauges()
+    {
+        for (ClusterStatus status : clusters.snapshot().clusters()) {
+            ClusterId id = status.id();
+            Tags tags = Tags.of("cluster", id.value(), "group", status.cluster().routingGroup().name());
+            clusterGauge("switchboard.cluster.healthy", "1 when the active health check finds the cluster healthy", tags, id, current -> current.routable() ? 1 : 0);
+            clusterGauge("switchboard.cluster.queued.queries", "Queued queries as the cluster last reported", tags, id, current -> current.load().queued());
+            clusterGauge("switchboard.cluster.running.queries", "Running queries as the cluster last reported", tags, id, current -> current.load().running());
+            clusterGauge("switchboard.cluster.ejected", "1 while outlier detection keeps the cluster out of routing", tags, id,
+                    current -> current.ejectedAt(java.time.Instant.now()) ? 1 : 0);
+            for (AdminState state : AdminState.values()) {
+                clusterGauge("switchboard.cluster.admin.state", "1 for the cluster's current admin state", tags.and("state", state.name()), id,
+                        current -> current.adminState() == state ? 1 : 0);
+            }
+            Gauge.builder("switchboard.cluster.inflight.queries", loadTracker, tracker -> tracker.inFlight(id))
+                    .description("Queries in flight on the cluster through this gateway")
+                    .tags(tags)
+                    .register(registry);
+        }
+    }
+
+    private void clusterGauge(String name, String description, Tags tags, ClusterId id, ToDoubleFunction<ClusterStatus> value)
+    {
+        Gauge.builder(name, clusters, registry -> registry.snapshot().find(id).map(value::applyAsDouble).orElse(Double.NaN))
+                .description(description)
+                .tags(tags)
+                .register(registry);
+    }
+
+    public void querySubmitted(String cluster, String group)
+    {
+        Counter.builder("switchboard.queries.submitted")
+                .description("Queries a cluster accepted through the gateway")
+                .tags("cluster", cluster, "group", group)
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * A query ended: by its final state as the cluster reported it, or by the gateway's own error.
+     *
+     * @param elapsedMillis the query's duration, negative when unknown
+     */
+    public void queryCompleted(String cluster, String group, String state, String errorName, String errorType, Optional<String> user, Optional<String> source, long elapsedMillis)
+    {
+        String outcome = outcome(state, errorName);
+        Counter.builder("switchboard.queries.completed")
+                .description("Queries that ended, by outcome: the success rate is finished over all")
+                .tags(labels(cluster, group, user, source))
+                .tag("outcome", outcome)
+                .tag("error_type", errorType == null ? "none" : errorType.toLowerCase(Locale.ROOT))
+                .register(registry)
+                .increment();
+        if (elapsedMillis >= 0) {
+            Timer.builder("switchboard.query.duration")
+                    .description("Query duration as the cluster reported it")
+                    .tags("cluster", cluster, "group", group, "outcome", outcome)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(10))
+                    .maximumExpectedValue(Duration.ofHours(6))
+                    .register(registry)
+                    .record(elapsedMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The gateway refused a query before any cluster saw it. */
+    public void queryRejected(String group, String errorName, Optional<String> user, Optional<String> source)
+    {
+        Counter.builder("switchboard.queries.completed")
+                .description("Queries that ended, by outcome: the success rate is finished over all")
+                .tags(labels("none", group, user, source))
+                .tag("outcome", REJECTED)
+                .tag("error_type", errorName.toLowerCase(Locale.ROOT))
+                .register(registry)
+                .increment();
+    }
+
+    public void routingDecision(String group, String rule, boolean routed)
+    {
+        Counter.builder("switchboard.routing.decisions")
+                .description("Routing decisions by routing group, rule and result")
+                .tags("group", group, "rule", rule, "result", routed ? "routed" : "rejected")
+                .register(registry)
+                .increment();
+    }
+
+    public void submitFailover(String fromCluster)
+    {
+        Counter.builder("switchboard.routing.failovers").description("Submissions replayed on another cluster after a connect failure").tag("cluster", fromCluster).register(registry).increment();
+    }
+
+    public void connectFailure(String cluster)
+    {
+        Counter.builder("switchboard.backend.connect.failures").description("Failed connections to a cluster").tag("cluster", cluster).register(registry).increment();
+    }
+
+    public void ejection(ClusterId cluster)
+    {
+        Counter.builder("switchboard.cluster.ejections").description("Outlier ejections of a cluster").tag("cluster", cluster.value()).register(registry).increment();
+    }
+
+    public void affinityMiss()
+    {
+        affinityMisses.increment();
+    }
+
+    public void upstreamOverhead(long nanos)
+    {
+        upstreamOverhead.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void downstreamOverhead(long nanos)
+    {
+        downstreamOverhead.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void requestBytes(long bytes)
+    {
+        requestBytes.increment(bytes);
+    }
+
+    public void responseBytes(long bytes)
+    {
+        responseBytes.increment(bytes);
+    }
+
+    public void connectionOpened()
+    {
+        openConnections.incrementAndGet();
+    }
+
+    public void connectionClosed()
+    {
+        openConnections.decrementAndGet();
+    }
+
+    private Tags labels(String cluster, String group, Optional<String> user, Optional<String> source)
+    {
+        Tags tags = Tags.of("cluster", cluster, "group", group);
+        if (userLabels) {
+            tags = tags.and("user", user.orElse("none"), "source", source.orElse("none"));
+        }
+        return tags;
+    }
+
+    /** finished, cancelled, or failed; Trino reports a cancelled query as FAILED with USER_CANCELED. */
+    static String outcome(String state, String errorName)
+    {
+        if ("FINISHED".equals(state)) {
+            return "finished";
+        }
+        if ("USER_CANCELED".equals(errorName) || "CANCELED".equals(state)) {
+            return "cancelled";
+        }
+        return "failed";
+    }
+}

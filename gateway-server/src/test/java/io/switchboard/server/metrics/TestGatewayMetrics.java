@@ -1,0 +1,66 @@
+package io.switchboard.server.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.switchboard.core.Cluster;
+import io.switchboard.core.ClusterId;
+import io.switchboard.core.RoutingGroup;
+import io.switchboard.routing.ClusterRegistry;
+import io.switchboard.routing.LoadTracker;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+final class TestGatewayMetrics
+{
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ClusterRegistry clusters = new ClusterRegistry(List.of(Cluster.of(ClusterId.of("trino-a"), URI.create("http://a:1"), RoutingGroup.of("adhoc"))));
+    private final GatewayMetrics metrics = new GatewayMetrics(registry, clusters, new LoadTracker(Duration.ofMinutes(1), 10), true);
+
+    @Test
+    void eachOutcomeCountsInItsOwnSeries()
+    {
+        metrics.queryCompleted("trino-a", "adhoc", "FINISHED", null, null, Optional.of("alice"), Optional.of("cli"), 1500);
+        metrics.queryCompleted("trino-a", "adhoc", "FINISHED", null, null, Optional.of("alice"), Optional.of("cli"), 500);
+        metrics.queryCompleted("trino-a", "adhoc", "FAILED", "COLUMN_NOT_FOUND", "USER_ERROR", Optional.of("alice"), Optional.of("cli"), 20);
+        metrics.queryCompleted("trino-a", "adhoc", "FAILED", "USER_CANCELED", "USER_ERROR", Optional.of("bob"), Optional.empty(), 20);
+        metrics.queryRejected("etl", "NO_ELIGIBLE_CLUSTER", Optional.of("carol"), Optional.of("airflow"));
+
+        String scrape = registry.scrape();
+
+        assertThat(scrape)
+                .contains("switchboard_queries_completed_total{cluster=\"trino-a\",error_type=\"none\",group=\"adhoc\",outcome=\"finished\",source=\"cli\",user=\"alice\"} 2.0")
+                .contains("switchboard_queries_completed_total{cluster=\"trino-a\",error_type=\"user_error\",group=\"adhoc\",outcome=\"failed\",source=\"cli\",user=\"alice\"} 1.0")
+                .contains("switchboard_queries_completed_total{cluster=\"trino-a\",error_type=\"user_error\",group=\"adhoc\",outcome=\"cancelled\",source=\"none\",user=\"bob\"} 1.0")
+                .contains("switchboard_queries_completed_total{cluster=\"none\",error_type=\"no_eligible_cluster\",group=\"etl\",outcome=\"rejected\",source=\"airflow\",user=\"carol\"} 1.0")
+                .contains("switchboard_query_duration_seconds_count{cluster=\"trino-a\",group=\"adhoc\",outcome=\"finished\"} 2")
+                .contains("switchboard_query_duration_seconds_sum{cluster=\"trino-a\",group=\"adhoc\",outcome=\"finished\"} 2.0");
+    }
+
+    @Test
+    void userAndSourceLabelsCanBeSwitchedOff()
+    {
+        PrometheusMeterRegistry quiet = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new GatewayMetrics(quiet, clusters, new LoadTracker(Duration.ofMinutes(1), 10), false)
+                .queryCompleted("trino-a", "adhoc", "FINISHED", null, null, Optional.of("alice"), Optional.of("cli"), 10);
+
+        assertThat(quiet.scrape()).contains("switchboard_queries_completed_total{cluster=\"trino-a\",error_type=\"none\",group=\"adhoc\",outcome=\"finished\"} 1.0");
+    }
+
+    @Test
+    void clustersAreDescribedByGauges()
+    {
+        String scrape = registry.scrape();
+
+        assertThat(scrape)
+                .contains("switchboard_cluster_healthy{cluster=\"trino-a\",group=\"adhoc\"} 0.0")
+                .contains("switchboard_cluster_admin_state{cluster=\"trino-a\",group=\"adhoc\",state=\"ACTIVE\"} 1.0")
+                .contains("switchboard_cluster_admin_state{cluster=\"trino-a\",group=\"adhoc\",state=\"DRAINING\"} 0.0")
+                .contains("switchboard_cluster_inflight_queries{cluster=\"trino-a\",group=\"adhoc\"} 0.0");
+    }
+}

@@ -52,6 +52,16 @@ public record Cluster(ClusterId id, URI uri, RoutingGroup routingGroup, boolean 
         return secure() ? 443 : 80;
     }
 
+    /** An endpoint of the coordinator, such as {@code /v1/info}, under the cluster's URI and any path it has. */
+    public URI endpoint(String path)
+    {
+        String base = uri.toString();
+        while (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        return URI.create(base + path);
+    }
+
     /** The value of the {@code Host} header for requests to this cluster. */
     public String hostHeader()
     {

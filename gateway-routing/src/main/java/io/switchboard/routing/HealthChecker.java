@@ -169,6 +169,6 @@ public final class HealthChecker
     /** The URI a probe asks. */
     static URI infoUri(Cluster cluster)
     {
-        return cluster.uri().resolve("/v1/info");
+        return cluster.endpoint("/v1/info");
     }
 }

@@ -9,7 +9,6 @@ import io.switchboard.core.ClusterLoad;
 import io.switchboard.core.ClusterStatus;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -83,7 +82,7 @@ public final class LoadProber
         if (path == null) {
             return;
         }
-        HttpRequest request = HttpRequest.newBuilder(URI.create(cluster.uri().toString().replaceAll("/+$", "") + path))
+        HttpRequest request = HttpRequest.newBuilder(cluster.endpoint(path))
                 .timeout(timeout)
                 .header("X-Trino-User", PROBE_USER)
                 .header("X-Presto-User", PROBE_USER)

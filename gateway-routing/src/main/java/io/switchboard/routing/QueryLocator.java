@@ -46,7 +46,7 @@ public final class QueryLocator
         }
         AtomicInteger pending = new AtomicInteger(clusters.size());
         for (ClusterStatus status : clusters) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(status.cluster().uri().resolve("/v1/query/" + query.value()))
+            HttpRequest.Builder request = HttpRequest.newBuilder(status.cluster().endpoint("/v1/query/" + query.value()))
                     .timeout(deadline)
                     .GET();
             identity.forEach(request::header);

@@ -39,7 +39,7 @@ public final class WorkerShutdown
 
     public CompletableFuture<List<WorkerResult>> shutDownWorkers(Cluster cluster)
     {
-        HttpRequest nodes = HttpRequest.newBuilder(resolve(cluster.uri(), "/v1/node"))
+        HttpRequest nodes = HttpRequest.newBuilder(cluster.endpoint("/v1/node"))
                 .timeout(timeout)
                 .header("X-Trino-User", LoadProber.PROBE_USER)
                 .header("X-Presto-User", LoadProber.PROBE_USER)

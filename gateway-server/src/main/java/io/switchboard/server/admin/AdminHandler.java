@@ -38,7 +38,6 @@ import io.switchboard.routing.Router;
 import io.switchboard.routing.WorkerShutdown;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -403,7 +402,7 @@ public final class AdminHandler
 
     private CompletableFuture<Integer> kill(ClusterStatus status, QueryId queryId)
     {
-        HttpRequest kill = HttpRequest.newBuilder(URI.create(status.cluster().uri().toString().replaceAll("/+$", "") + "/v1/query/" + queryId.value()))
+        HttpRequest kill = HttpRequest.newBuilder(status.cluster().endpoint("/v1/query/" + queryId.value()))
                 .timeout(Duration.ofSeconds(5))
                 .header("X-Trino-User", LoadProber.PROBE_USER)
                 .header("X-Presto-User", LoadProber.PROBE_USER)

@@ -31,7 +31,6 @@ import io.switchboard.core.QueryId;
 import io.switchboard.core.RoutingGroup;
 import io.switchboard.core.TransactionId;
 import io.switchboard.core.protocol.GatewayError;
-import io.switchboard.core.protocol.GatewayErrorType;
 import io.switchboard.core.protocol.GatewayPaths;
 import io.switchboard.core.protocol.HeaderFamily;
 import io.switchboard.core.protocol.PublicUris;

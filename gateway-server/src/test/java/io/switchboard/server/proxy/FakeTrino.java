@@ -86,6 +86,15 @@ public final class FakeTrino
             String id = path.split("/")[4];
             send(exchange, 200, results(id, "FINISHED", null, null), Map.of());
         }
+        else if (path.startsWith("/v1/query/") && exchange.getRequestMethod().equals("GET")) {
+            String id = path.substring("/v1/query/".length());
+            if (id.endsWith("_" + name)) {
+                send(exchange, 200, "{\"queryId\":\"" + id + "\",\"state\":\"FINISHED\",\"coordinator\":\"" + name + "\"}", Map.of());
+            }
+            else {
+                send(exchange, 404, "not found", Map.of());
+            }
+        }
         else if (path.startsWith("/v1/query/") && exchange.getRequestMethod().equals("DELETE")) {
             send(exchange, 204, "", Map.of());
         }

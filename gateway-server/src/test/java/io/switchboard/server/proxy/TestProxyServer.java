@@ -182,6 +182,33 @@ final class TestProxyServer
     }
 
     @Test
+    void requestsNamingOnlyAQueryIdReachItsClusterFromTheMapOrByAskingEveryCluster()
+            throws Exception
+    {
+        String id = runQueryPages("SELECT 'by id'", 1).get(0).get("id").asText();
+        String owner = id.substring(id.lastIndexOf('_') + 1);
+
+        JsonNode known = JSON.readTree(get(URI.create(proxy + "/v1/query/" + id)).body());
+        assertThat(known.get("coordinator").asText()).isEqualTo(owner);
+
+        GatewayConfig config = new ConfigLoader().parse("""
+                server: {listen: "127.0.0.1:0"}
+                admin: {listen: "127.0.0.1:0"}
+                clusters:
+                  - {id: alpha, uri: "%s", routing-group: adhoc, load-probe: none}
+                  - {id: beta, uri: "%s", routing-group: adhoc, load-probe: none}
+                """.formatted(alpha.uri(), beta.uri()).getBytes(UTF_8), "test");
+        try (GatewayServer fresh = new GatewayServer(config, Map.of())) {
+            fresh.start();
+            HttpResponse<String> located = get(URI.create("http://127.0.0.1:" + fresh.proxyAddress().getPort() + "/v1/query/" + id));
+            assertThat(JSON.readTree(located.body()).get("coordinator").asText()).isEqualTo(owner);
+            HttpResponse<String> unknown = get(URI.create("http://127.0.0.1:" + fresh.proxyAddress().getPort() + "/v1/query/20261126_000000_99999_nobody"));
+            assertThat(unknown.statusCode()).isEqualTo(404);
+            assertThat(JSON.readTree(unknown.body()).at("/error/errorName").asText()).isEqualTo("GATEWAY_QUERY_NOT_FOUND");
+        }
+    }
+
+    @Test
     void unknownPathsGet404()
             throws Exception
     {

@@ -62,6 +62,15 @@ public record Cluster(ClusterId id, URI uri, RoutingGroup routingGroup, boolean 
         return URI.create(base + path);
     }
 
+    /**
+     * The header that names the user in the gateway's own calls (probes, cancels): Presto's for clusters probed the
+     * Presto way, Trino's otherwise. Never both: a Trino that accepts both families refuses a request carrying both.
+     */
+    public String userHeader()
+    {
+        return loadProbe == LoadProbeKind.PRESTO_CLUSTER ? "X-Presto-User" : "X-Trino-User";
+    }
+
     /** The value of the {@code Host} header for requests to this cluster. */
     public String hostHeader()
     {

@@ -84,8 +84,7 @@ public final class LoadProber
         }
         HttpRequest request = HttpRequest.newBuilder(cluster.endpoint(path))
                 .timeout(timeout)
-                .header("X-Trino-User", PROBE_USER)
-                .header("X-Presto-User", PROBE_USER)
+                .header(cluster.userHeader(), PROBE_USER)
                 .GET()
                 .build();
         httpClient.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, failure) -> {

@@ -34,7 +34,8 @@ public final class QueryLocator
     }
 
     /**
-     * @param identity headers that authenticate the asker (user, authorization), passed to every cluster
+     * @param identity headers that authenticate the asker (user, authorization), passed to every cluster; when empty,
+     *     the gateway asks as its probe user
      */
     public CompletableFuture<Optional<ClusterId>> locate(QueryId query, Map<String, String> identity)
     {
@@ -49,6 +50,9 @@ public final class QueryLocator
             HttpRequest.Builder request = HttpRequest.newBuilder(status.cluster().endpoint("/v1/query/" + query.value()))
                     .timeout(deadline)
                     .GET();
+            if (identity.isEmpty()) {
+                request.header(status.cluster().userHeader(), LoadProber.PROBE_USER);
+            }
             identity.forEach(request::header);
             httpClient.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding())
                     .whenComplete((response, failure) -> {

@@ -41,8 +41,7 @@ public final class WorkerShutdown
     {
         HttpRequest nodes = HttpRequest.newBuilder(cluster.endpoint("/v1/node"))
                 .timeout(timeout)
-                .header("X-Trino-User", LoadProber.PROBE_USER)
-                .header("X-Presto-User", LoadProber.PROBE_USER)
+                .header(cluster.userHeader(), LoadProber.PROBE_USER)
                 .GET()
                 .build();
         return httpClient.sendAsync(nodes, HttpResponse.BodyHandlers.ofByteArray()).thenCompose(response -> {
@@ -55,7 +54,7 @@ public final class WorkerShutdown
             }
             List<CompletableFuture<WorkerResult>> results = new ArrayList<>();
             for (URI worker : workers) {
-                results.add(shutDown(worker));
+                results.add(shutDown(worker, cluster.userHeader()));
             }
             return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
                     .thenApply(ignored -> results.stream().map(CompletableFuture::join).toList());
@@ -84,13 +83,12 @@ public final class WorkerShutdown
         return workers;
     }
 
-    private CompletableFuture<WorkerResult> shutDown(URI worker)
+    private CompletableFuture<WorkerResult> shutDown(URI worker, String userHeader)
     {
         HttpRequest request = HttpRequest.newBuilder(resolve(worker, "/v1/info/state"))
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
-                .header("X-Trino-User", LoadProber.PROBE_USER)
-                .header("X-Presto-User", LoadProber.PROBE_USER)
+                .header(userHeader, LoadProber.PROBE_USER)
                 .PUT(HttpRequest.BodyPublishers.ofString("\"SHUTTING_DOWN\""))
                 .build();
         return httpClient.sendAsync(request, HttpResponse.BodyHandlers.ofString())

@@ -377,7 +377,7 @@ public final class AdminHandler
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         CompletableFuture<Optional<ClusterId>> owner = services.affinity().clusterOfQuery(queryId.get())
                 .map(cluster -> CompletableFuture.completedFuture(Optional.of(cluster)))
-                .orElseGet(() -> services.locator().locate(queryId.get(), Map.of("X-Trino-User", LoadProber.PROBE_USER)));
+                .orElseGet(() -> services.locator().locate(queryId.get(), Map.of()));
         owner.thenCompose(cluster -> cluster.flatMap(clusterId -> services.registry().snapshot().find(clusterId))
                         .map(status -> kill(status, queryId.get()).thenApply(statusCode -> Optional.of(Map.<String, Object>of(
                                 "queryId", queryId.get().value(), "cluster", status.id().value(), "clusterStatus", statusCode))))
@@ -404,8 +404,7 @@ public final class AdminHandler
     {
         HttpRequest kill = HttpRequest.newBuilder(status.cluster().endpoint("/v1/query/" + queryId.value()))
                 .timeout(Duration.ofSeconds(5))
-                .header("X-Trino-User", LoadProber.PROBE_USER)
-                .header("X-Presto-User", LoadProber.PROBE_USER)
+                .header(status.cluster().userHeader(), LoadProber.PROBE_USER)
                 .DELETE()
                 .build();
         return services.httpClient().sendAsync(kill, HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);

@@ -219,6 +219,9 @@ final class ProxyExchange
             context.outliers().onSuccess(target.cluster().id());
         }
         backendKeepAlive = HttpUtil.isKeepAlive(response);
+        if (request.method().equals(HttpMethod.DELETE) && response.status().code() / 100 == 2) {
+            onCancelled();
+        }
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
         HttpHeaders headers = head.headers();
         ProxyHeaders.copyEndToEnd(response.headers(), headers, false);
@@ -378,6 +381,28 @@ final class ProxyExchange
             context.metrics().queryCompleted(target.cluster().id().value(), groupName(), summary.state(), summary.errorName(), summary.errorType(),
                     info.user(), source, summary.elapsedMillis());
         }
+    }
+
+    /**
+     * A client deleted its query's statement URI and the cluster accepted: the query ends cancelled, with no further
+     * statement response to say so.
+     */
+    private void onCancelled()
+    {
+        String path = target.backendTarget().split("\\?", 2)[0];
+        if (target.kind() != RequestKind.STATEMENT_FOLLOW_UP || path.startsWith(GatewayPaths.STATEMENT + "/executing/partialCancel/")) {
+            return;
+        }
+        Optional<QueryId> queryId = GatewayPaths.queryIdOf(path, null);
+        if (queryId.isEmpty()) {
+            return;
+        }
+        context.loadTracker().ended(queryId.get());
+        context.history().ended(queryId.get().value(), "FAILED", "USER_CANCELED", -1, context.clock().instant());
+        Optional<String> source = info.source().or(() -> context.affinity().routeOfQuery(queryId.get()).map(QueryAffinity.QueryRoute::source));
+        StatementSummary cancelled = new StatementSummary(queryId.get().value(), "FAILED", false, "USER_CANCELED", "USER_ERROR", "Query was canceled by the client", null, -1);
+        AccessLog.queryEnded(info, source, target.cluster().id().value(), groupName(), cancelled);
+        context.metrics().queryCompleted(target.cluster().id().value(), groupName(), "FAILED", "USER_CANCELED", "USER_ERROR", info.user(), source, -1);
     }
 
     private String groupName()

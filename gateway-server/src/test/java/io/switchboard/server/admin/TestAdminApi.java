@@ -97,6 +97,23 @@ final class TestAdminApi
     }
 
     @Test
+    void aQueryItsClientCancelledNoLongerCountsAsInFlight()
+            throws Exception
+    {
+        JsonNode submitted = submit("SELECT 'to cancel'");
+        String owner = submitted.get("id").asText().endsWith("alpha") ? "alpha" : "beta";
+        assertThat(JSON.readTree(call("GET", "/v1/gateway/clusters/" + owner, null, TOKEN).body()).get("inFlightThroughGateway").asInt()).isEqualTo(1);
+
+        HttpResponse<String> cancelled = http.send(HttpRequest.newBuilder(URI.create(submitted.get("nextUri").asText())).header("X-Trino-User", "ops").DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(cancelled.statusCode() / 100).isEqualTo(2);
+        assertThat(JSON.readTree(call("GET", "/v1/gateway/clusters/" + owner, null, TOKEN).body()).get("inFlightThroughGateway").asInt()).isZero();
+        JsonNode listed = JSON.readTree(call("GET", "/v1/gateway/queries?user=ops&limit=1", null, TOKEN).body()).get(0);
+        assertThat(listed.get("errorName").asText()).isEqualTo("USER_CANCELED");
+    }
+
+    @Test
     void theAdminStateSurvivesARestart()
             throws Exception
     {

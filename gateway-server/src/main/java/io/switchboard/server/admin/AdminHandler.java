@@ -390,6 +390,10 @@ public final class AdminHandler
                         else if (result.isEmpty()) {
                             send(ctx, keepAlive, json(ctx, HttpResponseStatus.NOT_FOUND, Map.of("error", "no cluster knows query " + id)));
                         }
+                        else if (!(result.get().get("clusterStatus") instanceof Integer status) || status / 100 != 2) {
+                            send(ctx, keepAlive, json(ctx, HttpResponseStatus.BAD_GATEWAY, Map.of("error",
+                                    "cluster " + result.get().get("cluster") + " refused to cancel query " + id + " (status " + result.get().get("clusterStatus") + ")")));
+                        }
                         else {
                             send(ctx, keepAlive, json(ctx, HttpResponseStatus.ACCEPTED, result.get()));
                         }

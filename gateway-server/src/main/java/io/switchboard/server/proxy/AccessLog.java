@@ -31,12 +31,12 @@ final class AccessLog
         line.log();
     }
 
-    static void queryFailedAtGateway(RequestInfo request, String queryId, String cluster, String group, String errorName, String message)
+    static void queryFailedAtGateway(RequestInfo request, Optional<String> source, String queryId, String cluster, String group, String errorName, String message)
     {
         if (!log.isInfoEnabled()) {
             return;
         }
-        start(request, queryId, request.source(), cluster, group)
+        start(request, queryId, source, cluster, group)
                 .addKeyValue("state", "FAILED")
                 .addKeyValue("error", errorName)
                 .addKeyValue("error_type", "GATEWAY")

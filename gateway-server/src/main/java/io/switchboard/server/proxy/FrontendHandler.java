@@ -188,7 +188,7 @@ final class FrontendHandler
         context.metrics().routingDecision(rejected.group().name(), rejected.rule(), false);
         context.metrics().queryRejected(rejected.group().name(), rejected.error().type().errorName(), info.user(), info.source());
         String queryId = context.queryIds().next();
-        AccessLog.queryFailedAtGateway(info, queryId, null, rejected.group().name(), rejected.error().type().errorName(), rejected.error().message());
+        AccessLog.queryFailedAtGateway(info, info.source(), queryId, null, rejected.group().name(), rejected.error().type().errorName(), rejected.error().message());
         context.history().submitted(queryId, info.user().orElse(null), info.source().orElse(null), null, rejected.group().name(), context.clock().instant());
         context.history().ended(queryId, "FAILED", rejected.error().type().errorName(), -1, context.clock().instant());
         respond(request, info, ErrorResponses.queryError(ctx.alloc(), context.errors(), rejected.error(), true, queryId, info.publicBase() + "/ui/", info.keepAlive()));

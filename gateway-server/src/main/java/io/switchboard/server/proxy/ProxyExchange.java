@@ -469,7 +469,8 @@ final class ProxyExchange
         if (failure != BackendFailure.CONNECT) {
             context.outliers().onFailure(target.cluster().id(), failure.description());
         }
-        if (failure == BackendFailure.CONNECT && target.kind() == RequestKind.SUBMIT && target.routing().isPresent() && tried.size() < context.maxSubmitAttempts()) {
+        boolean nothingReceived = failure == BackendFailure.CONNECT || (failure == BackendFailure.CLOSED && !receivedAny);
+        if (nothingReceived && target.kind() == RequestKind.SUBMIT && target.routing().isPresent() && tried.size() < context.maxSubmitAttempts()) {
             Router.Decision decision = context.router().route(target.routing().get(), tried);
             if (decision instanceof Router.Routed routed) {
                 log.warn("event=submit_failover from={} to={} cause=\"{}\"", target.cluster().id(), routed.cluster().id(), describe(cause));
@@ -491,7 +492,8 @@ final class ProxyExchange
                 .orElseGet(() -> context.queryIds().next());
         String group = target.group().map(RoutingGroup::name).orElse(target.cluster().routingGroup().name());
         if (target.kind().statementProtocol()) {
-            AccessLog.queryFailedAtGateway(info, queryId, target.cluster().id().value(), group, error.type().errorName(), error.message());
+            Optional<String> source = info.source().or(() -> QueryId.parse(queryId).flatMap(id -> context.affinity().routeOfQuery(id)).map(QueryAffinity.QueryRoute::source));
+            AccessLog.queryFailedAtGateway(info, source, queryId, target.cluster().id().value(), group, error.type().errorName(), error.message());
             if (target.kind() == RequestKind.SUBMIT) {
                 context.history().submitted(queryId, info.user().orElse(null), info.source().orElse(null), target.cluster().id().value(), group, context.clock().instant());
             }
@@ -499,7 +501,7 @@ final class ProxyExchange
                 QueryId.parse(queryId).ifPresent(id -> context.loadTracker().ended(id));
             }
             context.history().ended(queryId, "FAILED", error.type().errorName(), -1, context.clock().instant());
-            context.metrics().queryCompleted(target.cluster().id().value(), group, "FAILED", error.type().errorName(), "GATEWAY", info.user(), info.source(), -1);
+            context.metrics().queryCompleted(target.cluster().id().value(), group, "FAILED", error.type().errorName(), "GATEWAY", info.user(), source, -1);
         }
         FullHttpResponse response = ErrorResponses.queryError(client.alloc(), context.errors(), error, target.kind().statementProtocol(), queryId,
                 info.publicBase() + "/ui/", info.keepAlive());

@@ -116,6 +116,21 @@ final class ChildProcess
         return graceful;
     }
 
+    /**
+     * Kills the process with SIGKILL, the way a machine failure or the kernel's OOM killer ends it: no shutdown hook
+     * runs and its sockets are closed by the kernel. Returns once it has exited.
+     */
+    void kill()
+            throws InterruptedException
+    {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("process " + process.pid() + " still runs 30 s after SIGKILL");
+        }
+        forget();
+    }
+
     private void forget()
     {
         try {

@@ -2,20 +2,61 @@ package io.switchboard.it;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /** A gateway configuration file, written the way an operator would write {@code gateway.yaml}. */
-record GatewayConfig(String proxyListen, String adminListen, String healthInterval, String defaultGroup, List<Cluster> clusters)
+record GatewayConfig(
+        String proxyListen,
+        String adminListen,
+        String healthInterval,
+        String defaultGroup,
+        List<Cluster> clusters,
+        Optional<String> adminToken,
+        Optional<Path> stateFile,
+        List<Rule> rules)
 {
-    /** One backend cluster entry of the {@code clusters} list. */
-    record Cluster(String id, URI uri, String routingGroup)
+    /** One backend cluster entry of the {@code clusters} list; without a capacity the gateway's default applies. */
+    record Cluster(String id, URI uri, String routingGroup, OptionalInt capacity)
     {
         Cluster
         {
             requireNonNull(id, "id is null");
             requireNonNull(uri, "uri is null");
             requireNonNull(routingGroup, "routingGroup is null");
+            requireNonNull(capacity, "capacity is null");
+        }
+
+        Cluster(String id, URI uri, String routingGroup)
+        {
+            this(id, uri, routingGroup, OptionalInt.empty());
+        }
+
+        Cluster withCapacity(int queries)
+        {
+            return new Cluster(id, uri, routingGroup, OptionalInt.of(queries));
+        }
+    }
+
+    /**
+     * One entry of {@code routing.rules}: the conditions of {@code match} (such as {@code source} to
+     * {@code regex:airflow.*}) send a query to {@code group}.
+     */
+    record Rule(String name, Map<String, String> match, String group)
+    {
+        Rule
+        {
+            requireNonNull(name, "name is null");
+            match = Collections.unmodifiableMap(new LinkedHashMap<>(match));
+            requireNonNull(group, "group is null");
         }
     }
 
@@ -26,6 +67,14 @@ record GatewayConfig(String proxyListen, String adminListen, String healthInterv
         requireNonNull(healthInterval, "healthInterval is null");
         requireNonNull(defaultGroup, "defaultGroup is null");
         clusters = List.copyOf(clusters);
+        requireNonNull(adminToken, "adminToken is null");
+        requireNonNull(stateFile, "stateFile is null");
+        rules = List.copyOf(rules);
+    }
+
+    GatewayConfig(String proxyListen, String adminListen, String healthInterval, String defaultGroup, List<Cluster> clusters)
+    {
+        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of());
     }
 
     /** Both listeners on port 0 so that parallel or repeated runs never collide; the ready file says where they landed. */
@@ -44,7 +93,23 @@ record GatewayConfig(String proxyListen, String adminListen, String healthInterv
 
     GatewayConfig withListeners(String proxyListen, String adminListen)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules);
+    }
+
+    /** With a token the admin API accepts changes, and refuses every call but health without it. */
+    GatewayConfig withAdminToken(String token)
+    {
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules);
+    }
+
+    GatewayConfig withStateFile(Path file)
+    {
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules);
+    }
+
+    GatewayConfig withRules(List<Rule> newRules)
+    {
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules);
     }
 
     List<String> clusterIds()
@@ -58,17 +123,40 @@ record GatewayConfig(String proxyListen, String adminListen, String healthInterv
                 .append("server:\n")
                 .append("  listen: ").append(proxyListen).append('\n')
                 .append("admin:\n")
-                .append("  listen: ").append(adminListen).append('\n')
-                .append("health:\n")
+                .append("  listen: ").append(adminListen).append('\n');
+        adminToken.ifPresent(token -> yaml.append("  token: ").append(quoted(token)).append('\n'));
+        stateFile.ifPresent(file -> yaml.append("  state-file: ").append(quoted(file.toString())).append('\n'));
+        yaml.append("health:\n")
                 .append("  interval: ").append(healthInterval).append('\n')
                 .append("routing:\n")
-                .append("  default-group: ").append(defaultGroup).append('\n')
-                .append("clusters:\n");
+                .append("  default-group: ").append(defaultGroup).append('\n');
+        if (!rules.isEmpty()) {
+            yaml.append("  rules:\n");
+            for (Rule rule : rules) {
+                yaml.append("    - name: ").append(quoted(rule.name())).append('\n')
+                        .append("      match:\n");
+                rule.match().forEach((key, value) -> yaml.append("        ").append(key).append(": ").append(quoted(value)).append('\n'));
+                yaml.append("      group: ").append(rule.group()).append('\n');
+            }
+        }
+        yaml.append("clusters:\n");
         for (Cluster cluster : clusters) {
             yaml.append("  - id: ").append(cluster.id()).append('\n')
                     .append("    uri: ").append(cluster.uri()).append('\n')
                     .append("    routing-group: ").append(cluster.routingGroup()).append('\n');
+            cluster.capacity().ifPresent(capacity -> yaml.append("    capacity: ").append(capacity).append('\n'));
         }
         return yaml.toString();
+    }
+
+    /** A JSON string is a valid double-quoted YAML scalar: safe for regular expressions, colons and paths. */
+    private static String quoted(String value)
+    {
+        try {
+            return TrinoProtocol.JSON.writeValueAsString(value);
+        }
+        catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -38,6 +38,15 @@ final class GatewayExtension
         return new GatewayExtension(label, GatewayConfig::adhocOver, true);
     }
 
+    /**
+     * A gateway with its own configuration over the shared Trino servers (routing rules, capacities, an admin token):
+     * tests start once it reports every configured cluster healthy. {@code label} tells two gateways of one class apart.
+     */
+    static GatewayExtension over(String label, Function<TrinoServers, GatewayConfig> configFactory)
+    {
+        return new GatewayExtension(label, configFactory, true);
+    }
+
     /** A gateway whose clusters are all down: tests start once the gateway has noticed, as a user would meet it. */
     static GatewayExtension overUnreachableClusters(Function<TrinoServers, GatewayConfig> configFactory)
     {

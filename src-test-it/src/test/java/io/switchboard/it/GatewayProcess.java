@@ -58,7 +58,9 @@ final class GatewayProcess
     {
         Path directory = prepareDirectory(name);
         GatewayProcess gateway = new GatewayProcess(name, directory, snapshotJar(directory));
-        gateway.launch(config);
+        // the gateway's default state file is relative to its working directory: keep it next to the config instead,
+        // where the next start of this gateway deletes it and a restart finds it
+        gateway.launch(config.stateFile().isPresent() ? config : config.withStateFile(directory.resolve("cluster-states.json")));
         return gateway;
     }
 
@@ -123,11 +125,17 @@ final class GatewayProcess
         return process.outputTail(lines);
     }
 
+    /** The admin API as an operator with this gateway's token (if it has one) calls it. */
+    AdminApi admin()
+    {
+        return new AdminApi(adminUri, config.adminToken());
+    }
+
     /** The admin API's view of the clusters: each with at least {@code id}, {@code uri}, {@code routingGroup}, {@code healthy}. */
     JsonNode clusters()
             throws IOException, InterruptedException
     {
-        ProtocolResponse response = protocol.get(adminUri.resolve("/v1/gateway/clusters"), Map.of());
+        ProtocolResponse response = protocol.get(adminUri.resolve("/v1/gateway/clusters"), adminHeaders());
         if (response.status() != 200) {
             throw new AssertionError("GET /v1/gateway/clusters: " + response);
         }
@@ -142,7 +150,7 @@ final class GatewayProcess
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             requireAlive();
-            ProtocolResponse response = protocol.get(adminUri.resolve("/v1/gateway/clusters"), Map.of());
+            ProtocolResponse response = protocol.get(adminUri.resolve("/v1/gateway/clusters"), adminHeaders());
             last = response.toString();
             if (response.status() == 200 && response.isJson() && matches(response.json(), expected)) {
                 return;
@@ -151,6 +159,39 @@ final class GatewayProcess
         }
         throw new AssertionError("gateway " + name + " did not report clusters " + expected + " within "
                 + HEALTH_TIMEOUT.toSeconds() + " s; last: " + last + "\noutput:\n" + outputTail(40));
+    }
+
+    /**
+     * Waits until every cluster shows no queued or running query, as last probed, and none in flight through this
+     * gateway: load-aware tests start from the same quiet clusters whatever ran before them.
+     */
+    void awaitIdleClusters(Duration timeout)
+            throws IOException, InterruptedException
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode last = clusters();
+        while (!isIdle(last)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("gateway " + name + " still sees load after " + timeout.toSeconds() + " s: " + last);
+            }
+            Thread.sleep(200);
+            last = clusters();
+        }
+    }
+
+    private static boolean isIdle(JsonNode clusters)
+    {
+        for (JsonNode cluster : clusters) {
+            if (cluster.path("queuedQueries").asInt() + cluster.path("runningQueries").asInt() + cluster.path("inFlightThroughGateway").asInt() != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Map<String, String> adminHeaders()
+    {
+        return config.adminToken().map(token -> Map.of("Authorization", "Bearer " + token)).orElse(Map.of());
     }
 
     private static boolean matches(JsonNode clusters, Map<String, Boolean> expected)

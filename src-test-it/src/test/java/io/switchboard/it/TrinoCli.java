@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -36,12 +37,20 @@ final class TrinoCli
     static Result execute(URI server, String sql, String outputFormat)
             throws IOException, InterruptedException
     {
-        List<String> command = List.of(
+        return execute(server, sql, outputFormat, List.of());
+    }
+
+    /** Runs one statement with further command-line options, such as {@code --source airflow-daily}. */
+    static Result execute(URI server, String sql, String outputFormat, List<String> options)
+            throws IOException, InterruptedException
+    {
+        List<String> command = new ArrayList<>(List.of(
                 "java", "-jar", ItEnvironment.trinoCliJar().toString(),
                 "--server", server.toString(),
                 "--user", "test",
                 "--execute", sql,
-                "--output-format", outputFormat);
+                "--output-format", outputFormat));
+        command.addAll(options);
         Path stdout = Files.createTempFile("trino-cli", ".out");
         Path stderr = Files.createTempFile("trino-cli", ".err");
         try {

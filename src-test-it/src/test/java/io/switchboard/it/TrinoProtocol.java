@@ -66,6 +66,44 @@ final class TrinoProtocol
     }
 
     /**
+     * Submits a statement and polls only until it is {@code RUNNING} (or has ended), then stops: the query keeps
+     * running on its coordinator, which dispatches a query only once its client polls, until the client's timeout.
+     */
+    ProtocolResponse submitAndAwaitRunning(URI server, String sql, Map<String, String> headers)
+            throws IOException, InterruptedException
+    {
+        ProtocolResponse response = submit(server, sql, headers);
+        int answers = 1;
+        while (!response.state().orElse("").equals("RUNNING") && response.nextUri().isPresent()) {
+            if (answers++ >= MAX_ANSWERS_PER_QUERY) {
+                throw new AssertionError("not running after " + answers + " answers; last: " + response);
+            }
+            response = get(response.nextUri().get(), headers);
+        }
+        return response;
+    }
+
+    /**
+     * Submits a statement and polls only until the first rows arrive (or the query ends), then stops: the query stays
+     * open on its coordinator, as with a client that reads slowly, until {@link #followToEnd} takes the rest. A query
+     * whose result fits Trino's output buffer waits in {@code FINISHING}, which Trino's {@code RunningQueries} metric
+     * does not count.
+     */
+    ProtocolResponse submitAndAwaitFirstRows(URI server, String sql, Map<String, String> headers)
+            throws IOException, InterruptedException
+    {
+        ProtocolResponse response = submit(server, sql, headers);
+        int answers = 1;
+        while (response.status() == 200 && response.isJson() && !response.json().has("data") && response.nextUri().isPresent()) {
+            if (answers++ >= MAX_ANSWERS_PER_QUERY) {
+                throw new AssertionError("no rows after " + answers + " answers; last: " + response);
+            }
+            response = get(response.nextUri().get(), headers);
+        }
+        return response;
+    }
+
+    /**
      * Follows nextUri from {@code first} until an answer has none or is not HTTP 200; {@code rewrite} lets a test
      * send the follow-ups somewhere else than where the URIs point.
      */

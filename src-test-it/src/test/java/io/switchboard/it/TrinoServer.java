@@ -154,6 +154,13 @@ final class TrinoServer
         return process.outputFile();
     }
 
+    /** Kills the coordinator with SIGKILL and returns once it is gone; only for servers a test started for itself. */
+    void kill()
+            throws InterruptedException
+    {
+        process.kill();
+    }
+
     @Override
     public void close()
             throws InterruptedException

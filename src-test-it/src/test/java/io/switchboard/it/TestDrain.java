@@ -31,7 +31,7 @@ final class TestDrain
     private static final String TOKEN = "drain-test-admin-token-0123456789";
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration DRAINED_TIMEOUT = Duration.ofSeconds(10);
-    private static final int HELD_QUERIES = 12;
+    private static final int HELD_QUERIES = 18;
     private static final String HELD_QUERY = "SELECT count(*) FROM tpch.tiny.orders";
     // a few seconds of work: the JDBC client polls it throughout the change of state
     private static final String JDBC_LONG_QUERY = "SELECT count(*) FROM tpch.sf1.orders";

@@ -80,6 +80,8 @@ public final class LoadProber
             case NONE -> null;
         };
         if (path == null) {
+            // nothing to read: the gateway's own in-flight count is the load, so the burst counter must not grow forever
+            loadTracker.probed(cluster.id());
             return;
         }
         HttpRequest request = HttpRequest.newBuilder(cluster.endpoint(path))
@@ -100,6 +102,8 @@ public final class LoadProber
                 loadTracker.probed(cluster.id());
             }
             catch (IOException | RuntimeException e) {
+                // an unreadable cluster falls back to its last known load and the gateway's in-flight count
+                loadTracker.probed(cluster.id());
                 ClusterLoad previous = registry.snapshot().find(cluster.id()).map(ClusterStatus::load).orElse(ClusterLoad.UNKNOWN);
                 load = new ClusterLoad(previous.queued(), previous.running(), previous.probedAt(), Optional.of(String.valueOf(e.getMessage())));
             }

@@ -47,25 +47,24 @@ public final class GatewayMetrics
         this.clusters = requireNonNull(clusters, "clusters is null");
         this.loadTracker = requireNonNull(loadTracker, "loadTracker is null");
         this.userLabels = userLabels;
-        this.upstreamOverhead = Timer.builder("switchboard.proxy.overhead")
-                .description("Time the gateway adds: from receiving a request to its first byte sent to the cluster (upstream), and from the cluster's first response byte to the first byte sent to the client (downstream)")
-                .tag("direction", "upstream")
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(10_000))
-                .maximumExpectedValue(Duration.ofSeconds(2))
-                .register(registry);
-        this.downstreamOverhead = Timer.builder("switchboard.proxy.overhead")
-                .description("Time the gateway adds: from receiving a request to its first byte sent to the cluster (upstream), and from the cluster's first response byte to the first byte sent to the client (downstream)")
-                .tag("direction", "downstream")
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(10_000))
-                .maximumExpectedValue(Duration.ofSeconds(2))
-                .register(registry);
+        this.upstreamOverhead = overheadTimer("upstream");
+        this.downstreamOverhead = overheadTimer("downstream");
         this.requestBytes = Counter.builder("switchboard.proxy.bytes").baseUnit("bytes").tag("direction", "request").description("Body bytes proxied").register(registry);
         this.responseBytes = Counter.builder("switchboard.proxy.bytes").baseUnit("bytes").tag("direction", "response").description("Body bytes proxied").register(registry);
         this.affinityMisses = Counter.builder("switchboard.affinity.misses").description("Requests naming only a query id that the query map had forgotten").register(registry);
         Gauge.builder("switchboard.proxy.open.connections", openConnections, AtomicInteger::get).description("Client connections open").register(registry);
         registerClusterGauges();
+    }
+
+    private Timer overheadTimer(String direction)
+    {
+        return Timer.builder("switchboard.proxy.overhead")
+                .description("Time the gateway adds: from receiving a request to its first byte sent to the cluster (upstream), and from the cluster's first response byte to the first byte sent to the client (downstream)")
+                .tag("direction", direction)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(2))
+                .register(registry);
     }
 
     /** Registers per-cluster gauges for every configured cluster; call again after clusters change. */

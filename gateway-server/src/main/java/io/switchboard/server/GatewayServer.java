@@ -70,6 +70,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +96,11 @@ public final class GatewayServer
     private final EventLoopGroup workerGroup;
     private final ScheduledExecutorService scheduler;
     private final HttpClient httpClient;
+    private final ExecutorService adminExecutor = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "switchboard-admin");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final ClusterRegistry registry;
     private final HealthChecker healthChecker;
     private final LoadTracker loadTracker;
@@ -197,7 +203,7 @@ public final class GatewayServer
                     private final AdminHandler handler = new AdminHandler(
                             new AdminHandler.Services(registry, router, loadTracker, administration, history, affinity, locator, httpClient, adminToken,
                                     GatewayServer.this, new WorkerShutdown(httpClient, objectMapper, Duration.ofSeconds(10)), meterRegistry,
-                                    config.metrics().requireToken(), Clock.systemUTC()),
+                                    config.metrics().requireToken(), adminExecutor, Clock.systemUTC()),
                             objectMapper);
 
                     @Override
@@ -341,6 +347,7 @@ public final class GatewayServer
         io.netty.util.concurrent.Future<?> accept = acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         io.netty.util.concurrent.Future<?> workers = workerGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS);
         scheduler.shutdownNow();
+        adminExecutor.shutdownNow();
         // bounded: a stop must never hang a supervisor's SIGTERM
         boolean stopped = accept.awaitUninterruptibly(7, TimeUnit.SECONDS) & workers.awaitUninterruptibly(7, TimeUnit.SECONDS);
         log.info("event=stopped clean={}", stopped);

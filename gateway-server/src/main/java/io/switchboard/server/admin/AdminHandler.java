@@ -88,6 +88,7 @@ public final class AdminHandler
             WorkerShutdown workerShutdown,
             PrometheusMeterRegistry meterRegistry,
             boolean metricsNeedToken,
+            java.util.concurrent.Executor blockingExecutor,
             Clock clock)
     {
         public Services
@@ -104,6 +105,7 @@ public final class AdminHandler
             requireNonNull(reloader, "reloader is null");
             requireNonNull(workerShutdown, "workerShutdown is null");
             requireNonNull(meterRegistry, "meterRegistry is null");
+            requireNonNull(blockingExecutor, "blockingExecutor is null");
             requireNonNull(clock, "clock is null");
         }
     }
@@ -204,8 +206,11 @@ public final class AdminHandler
             explain(ctx, request);
         }
         else if (path.equals(RELOAD) && method.equals(HttpMethod.POST)) {
-            ConfigReloader.Outcome outcome = services.reloader().reload();
-            send(ctx, request, outcome.applied() ? HttpResponseStatus.OK : HttpResponseStatus.BAD_REQUEST, outcome);
+            // reads the file and may wait for a reload the watcher runs: off the event loop
+            respondLater(ctx, HttpUtil.isKeepAlive(request), () -> {
+                ConfigReloader.Outcome outcome = services.reloader().reload();
+                return json(ctx, outcome.applied() ? HttpResponseStatus.OK : HttpResponseStatus.BAD_REQUEST, outcome);
+            });
         }
         else if (isKnown(path)) {
             error(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "method " + method + " is not allowed on " + path);
@@ -293,13 +298,17 @@ public final class AdminHandler
             error(ctx, request, HttpResponseStatus.BAD_REQUEST, "expected {\"state\": one of " + allowed + "}");
             return;
         }
-        try {
-            Optional<ClusterStatus> updated = services.administration().setState(ClusterId.of(id), state);
-            send(ctx, request, HttpResponseStatus.OK, view(updated.orElseThrow()));
-        }
-        catch (IOException e) {
-            error(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot store the new state, nothing changed: " + e.getMessage());
-        }
+        AdminState newState = state;
+        // the state is written to disk before it applies: off the event loop
+        respondLater(ctx, HttpUtil.isKeepAlive(request), () -> {
+            try {
+                Optional<ClusterStatus> updated = services.administration().setState(ClusterId.of(id), newState);
+                return json(ctx, HttpResponseStatus.OK, view(updated.orElseThrow()));
+            }
+            catch (IOException e) {
+                return json(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, Map.of("error", "cannot store the new state, nothing changed: " + e.getMessage()));
+            }
+        });
     }
 
     private void shutDownWorkers(ChannelHandlerContext ctx, FullHttpRequest request, String id)
@@ -442,6 +451,25 @@ public final class AdminHandler
             explanation = new Explanation("REJECTED", rejected.rule(), rejected.group().name(), null, null, rejected.error().message(), rejected.trace());
         }
         send(ctx, request, HttpResponseStatus.OK, explanation);
+    }
+
+    /** Work that blocks (disk, locks) runs on the blocking executor; its answer is written back on the event loop. */
+    private void respondLater(ChannelHandlerContext ctx, boolean keepAlive, java.util.concurrent.Callable<FullHttpResponse> work)
+    {
+        CompletableFuture.supplyAsync(() -> {
+            try {
+                return work.call();
+            }
+            catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, services.blockingExecutor()).whenComplete((response, failure) -> ctx.executor().execute(() -> {
+            if (failure != null) {
+                exceptionCaught(ctx, failure);
+                return;
+            }
+            send(ctx, keepAlive, response);
+        }));
     }
 
     private boolean authorized(FullHttpRequest request)

@@ -68,6 +68,12 @@ final class BackendPool
                 return new Lease(channel.newSucceededFuture(), true);
             }
         }
+        return connect(cluster);
+    }
+
+    /** A new connection, never a pooled one. */
+    Lease connect(Cluster cluster)
+    {
         return new Lease(bootstrap.connect(cluster.uri().getHost(), cluster.port()), false);
     }
 

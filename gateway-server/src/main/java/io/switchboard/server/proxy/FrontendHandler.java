@@ -78,10 +78,10 @@ final class FrontendHandler
         }
         if (busy || !waiting.isEmpty()) {
             if (waiting.size() >= context.maxPipelinedRequests()) {
+                // a flood of pipelined requests: answer the current one, then close; writing now would cut into it
                 request.release();
                 closing = true;
-                ctx.writeAndFlush(ErrorResponses.plain(ctx.alloc(), HttpResponseStatus.TOO_MANY_REQUESTS, "too many pipelined requests"))
-                        .addListener(ChannelFutureListener.CLOSE);
+                releaseWaiting();
                 return;
             }
             waiting.add(request);
@@ -272,7 +272,7 @@ final class FrontendHandler
         }
         current = null;
         busy = false;
-        if (!keepAlive) {
+        if (!keepAlive || closing) {
             closing = true;
             releaseWaiting();
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -313,7 +313,8 @@ final class FrontendHandler
     public void userEventTriggered(ChannelHandlerContext ctx, Object event)
     {
         if (event instanceof IdleStateEvent) {
-            if (!busy) {
+            // idle between requests, or stuck because the client stopped reading its response
+            if (!busy || (current != null && current.waitingForClient())) {
                 closing = true;
                 ctx.close();
             }

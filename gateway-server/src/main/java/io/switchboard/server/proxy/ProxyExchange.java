@@ -82,6 +82,7 @@ final class ProxyExchange
     private String token;
     private byte[] scratch;
     private boolean waitingForClient;
+    private boolean skipInterimEnd;
     private boolean done;
     private final long receivedNanos;
     private long firstResponseNanos;
@@ -99,9 +100,17 @@ final class ProxyExchange
 
     void start(Target first)
     {
+        start(first, false);
+    }
+
+    /**
+     * @param fresh connect anew instead of borrowing a pooled connection, after a pooled one turned out stale
+     */
+    private void start(Target first, boolean fresh)
+    {
         this.target = first;
         tried.add(first.cluster().id());
-        BackendPool.Lease lease = pool.acquire(first.cluster());
+        BackendPool.Lease lease = fresh ? pool.connect(first.cluster()) : pool.acquire(first.cluster());
         reused = lease.reused();
         ChannelFuture connected = lease.connected();
         if (connected.isDone()) {
@@ -138,6 +147,10 @@ final class ProxyExchange
                 onBackendFailure(BackendFailure.CLOSED, written.cause());
             }
         });
+        if (backend != channel) {
+            // the write failed at once and the failure already moved on (retry, failover or error)
+            return;
+        }
         channel.read();
         long timeoutMillis = context.responseTimeout().toMillis();
         responseTimeout = client.executor().schedule(() -> {
@@ -184,22 +197,31 @@ final class ProxyExchange
             ReferenceCountUtil.release(message);
             return;
         }
-        if (!receivedAny) {
-            firstResponseNanos = System.nanoTime();
-        }
-        receivedAny = true;
-        cancelResponseTimeout();
         if (message.decoderResult().isFailure()) {
             ReferenceCountUtil.release(message);
             onBackendFailure(BackendFailure.BAD_RESPONSE, message.decoderResult().cause());
             return;
         }
+        if (message instanceof HttpResponse response && response.status().code() / 100 == 1 && response.status().code() != 101) {
+            // an interim answer (100 Continue, 103 Early Hints): the decoder ends it with an empty last part, and the
+            // final response follows on the same connection
+            ReferenceCountUtil.release(message);
+            skipInterimEnd = !(message instanceof LastHttpContent);
+            backend.read();
+            return;
+        }
+        if (skipInterimEnd && message instanceof LastHttpContent && !(message instanceof HttpResponse)) {
+            skipInterimEnd = false;
+            ReferenceCountUtil.release(message);
+            backend.read();
+            return;
+        }
+        if (!receivedAny) {
+            firstResponseNanos = System.nanoTime();
+        }
+        receivedAny = true;
+        cancelResponseTimeout();
         if (message instanceof HttpResponse response) {
-            if (response.status().code() == 100) {
-                ReferenceCountUtil.release(message);
-                backend.read();
-                return;
-            }
             onResponseHead(response);
         }
         if (message instanceof HttpContent content) {
@@ -437,6 +459,11 @@ final class ProxyExchange
         }
     }
 
+    boolean waitingForClient()
+    {
+        return waitingForClient;
+    }
+
     void onClientWritable()
     {
         if (waitingForClient && backend != null && !done) {
@@ -462,8 +489,7 @@ final class ProxyExchange
         if (!receivedAny && reused && !retriedStale && failure != BackendFailure.CONNECT && failure != BackendFailure.TIMEOUT) {
             // a pooled connection the cluster had closed while idle: try once more on a fresh one
             retriedStale = true;
-            reused = false;
-            start(target);
+            start(target, true);
             return;
         }
         if (failure != BackendFailure.CONNECT) {

@@ -12,8 +12,9 @@ import java.net.URI;
  * @param weight relative share of queries under weighted round robin
  * @param capacity how many queued plus running queries the cluster takes comfortably; load-aware routing compares
  *     clusters by their load relative to it
+ * @param shadow a shadow cluster takes no client query of its own: it only receives queries mirrored to it
  */
-public record Cluster(ClusterId id, URI uri, RoutingGroup routingGroup, boolean forwardHeaders, int weight, int capacity, LoadProbeKind loadProbe)
+public record Cluster(ClusterId id, URI uri, RoutingGroup routingGroup, boolean forwardHeaders, int weight, int capacity, LoadProbeKind loadProbe, boolean shadow)
 {
     public Cluster
     {
@@ -35,7 +36,7 @@ public record Cluster(ClusterId id, URI uri, RoutingGroup routingGroup, boolean 
     /** A cluster with weight 1, capacity 100 and Trino's metrics as load probe. */
     public static Cluster of(ClusterId id, URI uri, RoutingGroup routingGroup)
     {
-        return new Cluster(id, uri, routingGroup, false, 1, 100, LoadProbeKind.TRINO_METRICS);
+        return new Cluster(id, uri, routingGroup, false, 1, 100, LoadProbeKind.TRINO_METRICS, false);
     }
 
     public boolean secure()

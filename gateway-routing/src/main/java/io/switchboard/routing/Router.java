@@ -222,6 +222,10 @@ public final class Router
         List<ClusterStatus> healthy = new ArrayList<>(members.size());
         int ejected = 0;
         for (ClusterStatus status : members) {
+            if (status.cluster().shadow()) {
+                note(trace, "'%s' is not eligible: it is a shadow cluster, which only receives mirrored queries", status.id());
+                continue;
+            }
             if (!status.adminState().takesNewQueries()) {
                 note(trace, "'%s' is not eligible: admin state %s", status.id(), status.adminState());
                 continue;

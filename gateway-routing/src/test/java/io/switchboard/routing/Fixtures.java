@@ -24,7 +24,7 @@ public final class Fixtures
 
     public static Cluster cluster(String id, String group, int weight, int capacity)
     {
-        return new Cluster(ClusterId.of(id), URI.create("http://" + id + ":8080"), RoutingGroup.of(group), false, weight, capacity, LoadProbeKind.TRINO_METRICS);
+        return new Cluster(ClusterId.of(id), URI.create("http://" + id + ":8080"), RoutingGroup.of(group), false, weight, capacity, LoadProbeKind.TRINO_METRICS, false);
     }
 
     public static ClusterStatus healthy(Cluster cluster, int queued, int running)

@@ -68,6 +68,6 @@ final class TestLoadProber
 
     private static Cluster cluster(LoadProbeKind probe)
     {
-        return new Cluster(ClusterId.of("c"), URI.create("http://c:1"), RoutingGroup.of("g"), false, 1, 10, probe);
+        return new Cluster(ClusterId.of("c"), URI.create("http://c:1"), RoutingGroup.of("g"), false, 1, 10, probe, false);
     }
 }

@@ -160,6 +160,22 @@ final class TestRouter
         assertThat(((Router.Routed) router.route(write, Set.of())).group()).isEqualTo(ADHOC);
     }
 
+    @Test
+    void aShadowClusterNeverTakesAClientQuery()
+    {
+        Cluster shadow = cluster("adhoc-next", "adhoc", 1, 100);
+        registry.replaceClusters(List.of(cluster("adhoc-1", "adhoc", 1, 100),
+                new Cluster(shadow.id(), shadow.uri(), shadow.routingGroup(), false, 1, 100, shadow.loadProbe(), true)), id -> io.switchboard.core.AdminState.ACTIVE);
+        healthyAll();
+        Router router = router(Map.of(), false);
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(((Router.Routed) router.route(request("u", null, "SELECT 1"), Set.of())).cluster().id()).isEqualTo(ClusterId.of("adhoc-1"));
+        }
+        assertThat(router.explain(request("u", null, "SELECT 1")).trace())
+                .contains("'adhoc-next' is not eligible: it is a shadow cluster, which only receives mirrored queries");
+    }
+
     private Router router(Map<RoutingGroup, GroupSettings> groups, boolean allowHeader)
     {
         Router.Settings settings = new Router.Settings(ADHOC, List.of(AIRFLOW, BI_READS), groups,

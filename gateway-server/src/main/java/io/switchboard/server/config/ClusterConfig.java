@@ -19,8 +19,9 @@ import java.net.URI;
  *     {@code presto-cluster} or {@code none}
  * @param forwardHeaders send {@code X-Forwarded-For/-Proto/-Host}; only for coordinators started with
  *     {@code http-server.process-forwarded=true}, which otherwise refuse such requests with 406
+ * @param shadow the cluster takes no client query of its own, only queries mirrored to it
  */
-public record ClusterConfig(String id, URI uri, String routingGroup, Boolean forwardHeaders, Integer weight, Integer capacity, String loadProbe)
+public record ClusterConfig(String id, URI uri, String routingGroup, Boolean forwardHeaders, Integer weight, Integer capacity, String loadProbe, Boolean shadow)
 {
     public ClusterConfig
     {
@@ -34,6 +35,7 @@ public record ClusterConfig(String id, URI uri, String routingGroup, Boolean for
         require(uri != null, "uri: is required");
         require(routingGroup != null, "routing-group: is required");
         forwardHeaders = forwardHeaders != null && forwardHeaders;
+        shadow = shadow != null && shadow;
         try {
             ClusterId.of(id);
         }
@@ -56,6 +58,6 @@ public record ClusterConfig(String id, URI uri, String routingGroup, Boolean for
     public Cluster toCluster()
     {
         LoadProbeKind probe = LoadProbeKind.valueOf(loadProbe.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
-        return new Cluster(ClusterId.of(id), uri, RoutingGroup.of(routingGroup), forwardHeaders, weight, capacity, probe);
+        return new Cluster(ClusterId.of(id), uri, RoutingGroup.of(routingGroup), forwardHeaders, weight, capacity, probe, shadow);
     }
 }

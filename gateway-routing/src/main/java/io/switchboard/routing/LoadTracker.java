@@ -22,7 +22,10 @@ public final class LoadTracker
 {
     private final Map<ClusterId, AtomicInteger> sinceProbe = new ConcurrentHashMap<>();
     private final Map<ClusterId, AtomicInteger> inFlight = new ConcurrentHashMap<>();
-    private final Cache<QueryId, ClusterId> running;
+    private final Cache<QueryId, InFlight> running;
+
+    /** @param onEnd run once when the query ends, is cancelled or expires: gives back its concurrency permit */
+    private record InFlight(ClusterId cluster, Runnable onEnd) {}
 
     public LoadTracker(Duration idleExpiry, long maximumQueries)
     {
@@ -30,9 +33,10 @@ public final class LoadTracker
                 .expireAfterAccess(idleExpiry)
                 .maximumSize(maximumQueries)
                 .executor(Runnable::run)
-                .removalListener((QueryId query, ClusterId cluster, RemovalCause cause) -> {
-                    if (cluster != null && cause != RemovalCause.REPLACED) {
-                        counter(inFlight, cluster).decrementAndGet();
+                .removalListener((QueryId query, InFlight entry, RemovalCause cause) -> {
+                    if (entry != null && cause != RemovalCause.REPLACED) {
+                        counter(inFlight, entry.cluster()).decrementAndGet();
+                        entry.onEnd().run();
                     }
                 })
                 .build();
@@ -53,8 +57,22 @@ public final class LoadTracker
     /** The cluster accepted the query and named it. */
     public void started(QueryId query, ClusterId cluster)
     {
-        if (running.asMap().putIfAbsent(query, cluster) == null) {
+        started(query, cluster, () -> {});
+    }
+
+    /**
+     * The cluster accepted the query and named it.
+     *
+     * @param onEnd run once when the query ends (or is forgotten after {@code idleExpiry} without a poll)
+     */
+    public void started(QueryId query, ClusterId cluster, Runnable onEnd)
+    {
+        if (running.asMap().putIfAbsent(query, new InFlight(cluster, onEnd)) == null) {
             counter(inFlight, cluster).incrementAndGet();
+        }
+        else {
+            // the same query id twice: the first registration carries the query's lifetime
+            onEnd.run();
         }
     }
 

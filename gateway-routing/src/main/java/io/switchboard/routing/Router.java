@@ -41,7 +41,7 @@ public final class Router
     public static final String DEFAULT_RULE = "default";
 
     /** The outcome of routing one submission. */
-    public sealed interface Decision permits Routed, Rejected
+    public sealed interface Decision permits Routed, Rejected, Held
     {
         /** Steps that led to the decision, filled only when explaining. */
         List<String> trace();
@@ -74,6 +74,23 @@ public final class Router
         }
     }
 
+    /**
+     * Every eligible cluster of a group that holds queries when full is at capacity: the query waits at the gateway.
+     *
+     * @param reason what is full, in words
+     */
+    public record Held(RoutingGroup group, String rule, String reason, List<String> trace)
+            implements Decision
+    {
+        public Held
+        {
+            requireNonNull(group, "group is null");
+            requireNonNull(rule, "rule is null");
+            requireNonNull(reason, "reason is null");
+            trace = List.copyOf(trace);
+        }
+    }
+
     /** Routing settings that change only with the configuration. */
     public record Settings(
             RoutingGroup defaultGroup,
@@ -98,11 +115,13 @@ public final class Router
     private final Clock clock;
     private final Map<RoutingGroup, GroupSettings> unconfigured = new ConcurrentHashMap<>();
     private final Set<RoutingGroup> panicking = ConcurrentHashMap.newKeySet();
+    private volatile boolean holdsWhenFull;
 
     public Router(ClusterRegistry registry, Settings settings, LoadTracker loadTracker, Clock clock)
     {
         this.registry = requireNonNull(registry, "registry is null");
         this.settings = new AtomicReference<>(requireNonNull(settings, "settings is null"));
+        this.holdsWhenFull = anyHolds(settings);
         this.loadTracker = requireNonNull(loadTracker, "loadTracker is null");
         this.clock = requireNonNull(clock, "clock is null");
     }
@@ -112,10 +131,26 @@ public final class Router
         return settings.get().defaultGroup();
     }
 
+    /** Whether any routing group holds queries at the gateway when its clusters are full. */
+    public boolean holdsWhenFull()
+    {
+        return holdsWhenFull;
+    }
+
+    /** The routing group a submission selects by header, rule or default, before eligibility and fallback. */
+    public RoutingGroup selectGroup(RouteRequest request)
+    {
+        Settings settings = this.settings.get();
+        return requestedGroup(settings, request)
+                .or(() -> settings.rules().stream().filter(candidate -> candidate.matches(request)).findFirst().map(RoutingRule::group))
+                .orElse(settings.defaultGroup());
+    }
+
     /** Swaps rules, groups and defaults at once: a decision sees either the old settings or the new ones. */
     public void reconfigure(Settings newSettings)
     {
         settings.set(requireNonNull(newSettings, "newSettings is null"));
+        holdsWhenFull = anyHolds(newSettings);
         unconfigured.clear();
     }
 
@@ -177,10 +212,19 @@ public final class Router
             List<ClusterStatus> members = registry.snapshot().group(group);
             Eligibility eligibility = eligible(settings, group, members, excluded, now, trace);
             if (!eligibility.candidates().isEmpty()) {
+                List<Candidate> candidates = eligibility.candidates();
+                if (groupSettings.holdWhenFull()) {
+                    candidates = withRoom(candidates);
+                    if (candidates.isEmpty()) {
+                        String full = "every eligible cluster of routing group '" + group + "' is at capacity: " + describe(eligibility.candidates());
+                        note(trace, "%s, so the query waits at the gateway", full);
+                        return new Held(group, rule, full, trace == null ? List.of() : trace);
+                    }
+                }
                 RoutingPolicy policy = groupSettings.policy();
-                Optional<Candidate> chosen = policy.choose(request, eligibility.candidates());
+                Optional<Candidate> chosen = policy.choose(request, candidates);
                 if (chosen.isPresent()) {
-                    note(trace, "policy %s chose '%s' among %s", policy.name(), chosen.get().status().id(), describe(eligibility.candidates()));
+                    note(trace, "policy %s chose '%s' among %s", policy.name(), chosen.get().status().id(), describe(candidates));
                     return new Routed(chosen.get().status(), group, rule, policy.name(), trace == null ? List.of() : trace);
                 }
             }
@@ -197,6 +241,11 @@ public final class Router
             message += "; fallback routing group '" + group + "' has none either";
         }
         return new Rejected(selected, rule, new GatewayError(GatewayErrorType.NO_ELIGIBLE_CLUSTER, message), trace == null ? List.of() : trace);
+    }
+
+    private static boolean anyHolds(Settings settings)
+    {
+        return settings.groups().values().stream().anyMatch(GroupSettings::holdWhenFull);
     }
 
     private static Optional<RoutingGroup> requestedGroup(Settings settings, RouteRequest request)
@@ -278,6 +327,17 @@ public final class Router
             reason = "its healthy clusters are ejected after repeated failures";
         }
         return new Eligibility(candidates, reason);
+    }
+
+    private static List<Candidate> withRoom(List<Candidate> candidates)
+    {
+        List<Candidate> withRoom = new ArrayList<>(candidates.size());
+        for (Candidate candidate : candidates) {
+            if (candidate.estimatedLoad() < candidate.status().cluster().capacity()) {
+                withRoom.add(candidate);
+            }
+        }
+        return withRoom;
     }
 
     private GroupSettings settingsOf(Settings settings, RoutingGroup group)

@@ -176,6 +176,25 @@ final class TestRouter
                 .contains("'adhoc-next' is not eligible: it is a shadow cluster, which only receives mirrored queries");
     }
 
+    @Test
+    void aGroupThatHoldsWhenFullSendsQueriesOnlyToClustersWithRoomAndThenHoldsThem()
+    {
+        registry.replaceClusters(List.of(cluster("adhoc-1", "adhoc", 1, 2), cluster("adhoc-2", "adhoc", 1, 1)), id -> io.switchboard.core.AdminState.ACTIVE);
+        healthyAll();
+        Router router = router(Map.of(ADHOC, new GroupSettings(ADHOC, new LeastLoadedPolicy(new SplittableRandom(1)), Optional.empty(), true)), false);
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(router.route(request("u", null, "SELECT 1"), Set.of())).isInstanceOf(Router.Routed.class);
+        }
+        Router.Decision fourth = router.route(request("u", null, "SELECT 1"), Set.of());
+
+        assertThat(router.holdsWhenFull()).isTrue();
+        assertThat(fourth).isInstanceOf(Router.Held.class);
+        assertThat(((Router.Held) fourth).reason())
+                .isEqualTo("every eligible cluster of routing group 'adhoc' is at capacity: adhoc-1 (load 2/2, in flight here 0), adhoc-2 (load 1/1, in flight here 0)");
+        assertThat(router(Map.of(), false).route(request("u", null, "SELECT 1"), Set.of())).isInstanceOf(Router.Routed.class);
+    }
+
     private Router router(Map<RoutingGroup, GroupSettings> groups, boolean allowHeader)
     {
         Router.Settings settings = new Router.Settings(ADHOC, List.of(AIRFLOW, BI_READS), groups,

@@ -15,6 +15,8 @@ public final class GatewayPaths
     /** Follow-up URIs handed out by the gateway start with this prefix, then the routing token, then the backend path. */
     public static final String ROUTED_PREFIX = "/sb/";
     public static final String STATEMENT = "/v1/statement";
+    /** Polls of queries waiting in the gateway's own queue: {@code /sb/queue/<queryId>/<slug>/<sequence>}. */
+    public static final String QUEUE_PREFIX = ROUTED_PREFIX + "queue/";
 
     private GatewayPaths() {}
 
@@ -41,6 +43,35 @@ public final class GatewayPaths
             return Optional.empty();
         }
         return Optional.of(new Routed(target.substring(ROUTED_PREFIX.length(), tokenEnd), target.substring(tokenEnd)));
+    }
+
+    /** A poll of a query queued at the gateway; the slug is the query's secret, so nobody else can poll or cancel it. */
+    public record QueuedPoll(QueryId queryId, String slug, long sequence)
+    {
+        public QueuedPoll
+        {
+            requireNonNull(queryId, "queryId is null");
+            requireNonNull(slug, "slug is null");
+        }
+    }
+
+    /** Splits {@code /sb/queue/<queryId>/<slug>/<sequence>}; empty when the target has another shape. */
+    public static Optional<QueuedPoll> parseQueued(String target)
+    {
+        if (!target.startsWith(QUEUE_PREFIX)) {
+            return Optional.empty();
+        }
+        int question = target.indexOf('?');
+        String[] parts = (question < 0 ? target : target.substring(0, question)).substring(QUEUE_PREFIX.length()).split("/", -1);
+        if (parts.length != 3 || parts[1].isEmpty() || parts[1].length() > 64 || !isDigits(parts[2], 9)) {
+            return Optional.empty();
+        }
+        return QueryId.parse(parts[0]).map(id -> new QueuedPoll(id, parts[1], Long.parseLong(parts[2])));
+    }
+
+    public static String queuedTarget(QueryId queryId, String slug, long sequence)
+    {
+        return QUEUE_PREFIX + queryId.value() + "/" + slug + "/" + sequence;
     }
 
     /** The public form of a backend target: {@code /sb/<token><target>}. */
@@ -124,6 +155,19 @@ public final class GatewayPaths
             return QueryId.parse(ampersand >= 0 ? id.substring(0, ampersand) : id);
         }
         return Optional.empty();
+    }
+
+    private static boolean isDigits(String text, int maxLength)
+    {
+        if (text.isEmpty() || text.length() > maxLength) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String segment(String path, int start)

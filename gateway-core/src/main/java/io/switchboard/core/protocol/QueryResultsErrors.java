@@ -10,8 +10,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * Writes the Trino-shaped JSON that tells a client about a gateway failure: a {@code QueryResults} whose state is
- * {@code FAILED}, with an {@code error} the CLI and JDBC driver show as they show any query failure.
+ * Writes the Trino-shaped JSON the gateway answers with itself: a {@code QueryResults} whose state is {@code FAILED},
+ * with an {@code error} the CLI and JDBC driver show as they show any query failure, or one whose state is
+ * {@code QUEUED} for a query waiting at the gateway, with a {@code nextUri} that keeps the client polling.
  */
 public final class QueryResultsErrors
 {
@@ -36,7 +37,7 @@ public final class QueryResultsErrors
             json.writeStartObject();
             json.writeStringField("id", queryId);
             json.writeStringField("infoUri", infoUri);
-            writeStats(json);
+            writeStats(json, "FAILED", 0, 0);
             writeError(json, error);
             json.writeArrayFieldStart("warnings");
             json.writeEndArray();
@@ -48,19 +49,47 @@ public final class QueryResultsErrors
         return out.toByteArray();
     }
 
-    private static void writeStats(JsonGenerator json)
+    /**
+     * A query held in the gateway's queue: the client shows it as queued and polls {@code nextUri}.
+     *
+     * @param queuedMillis how long the query has waited at the gateway
+     */
+    public byte[] queuedQuery(String queryId, String infoUri, String nextUri, long queuedMillis)
+    {
+        requireNonNull(queryId, "queryId is null");
+        requireNonNull(infoUri, "infoUri is null");
+        requireNonNull(nextUri, "nextUri is null");
+        ByteArrayOutputStream out = new ByteArrayOutputStream(768);
+        try (JsonGenerator json = jsonFactory.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("id", queryId);
+            json.writeStringField("infoUri", infoUri);
+            json.writeStringField("nextUri", nextUri);
+            writeStats(json, "QUEUED", queuedMillis, queuedMillis);
+            json.writeArrayFieldStart("warnings");
+            json.writeEndArray();
+            json.writeEndObject();
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void writeStats(JsonGenerator json, String state, long queuedMillis, long elapsedMillis)
             throws IOException
     {
         json.writeObjectFieldStart("stats");
-        json.writeStringField("state", "FAILED");
-        json.writeBooleanField("queued", false);
+        json.writeStringField("state", state);
+        json.writeBooleanField("queued", state.equals("QUEUED"));
         json.writeBooleanField("scheduled", false);
         for (String field : new String[] {"nodes", "totalSplits", "queuedSplits", "runningSplits", "completedSplits",
-                "cpuTimeMillis", "wallTimeMillis", "queuedTimeMillis", "elapsedTimeMillis", "processedRows",
-                "processedBytes", "physicalInputBytes", "physicalWrittenBytes", "internalNetworkInputBytes",
-                "peakMemoryBytes", "spilledBytes"}) {
+                "cpuTimeMillis", "wallTimeMillis", "processedRows", "processedBytes", "physicalInputBytes",
+                "physicalWrittenBytes", "internalNetworkInputBytes", "peakMemoryBytes", "spilledBytes"}) {
             json.writeNumberField(field, 0);
         }
+        json.writeNumberField("queuedTimeMillis", queuedMillis);
+        json.writeNumberField("elapsedTimeMillis", elapsedMillis);
         json.writeEndObject();
     }
 

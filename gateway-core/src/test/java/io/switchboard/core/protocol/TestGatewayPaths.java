@@ -19,6 +19,22 @@ final class TestGatewayPaths
     }
 
     @Test
+    void splitsPollsOfQueriesQueuedAtTheGateway()
+    {
+        QueryId id = QueryId.of("20261126_101530_00042_gateway");
+        String target = GatewayPaths.queuedTarget(id, "k3y", 7);
+
+        assertThat(target).isEqualTo("/sb/queue/20261126_101530_00042_gateway/k3y/7");
+        assertThat(GatewayPaths.parseQueued(target)).contains(new GatewayPaths.QueuedPoll(id, "k3y", 7));
+        assertThat(GatewayPaths.parseQueued(target + "?x=1")).contains(new GatewayPaths.QueuedPoll(id, "k3y", 7));
+        assertThat(GatewayPaths.parseQueued("/sb/queue/20261126_101530_00042_gateway/k3y")).isEmpty();
+        assertThat(GatewayPaths.parseQueued("/sb/queue/20261126_101530_00042_gateway/k3y/x")).isEmpty();
+        assertThat(GatewayPaths.parseQueued("/sb/queue/NOT-AN-ID/k3y/1")).isEmpty();
+        assertThat(GatewayPaths.parseQueued("/sb/queue/20261126_101530_00042_gateway//1")).isEmpty();
+        assertThat(GatewayPaths.parseQueued("/sb/trino-a~abc/v1/statement")).isEmpty();
+    }
+
+    @Test
     void extractsQueryIdsFromIdOnlyPaths()
     {
         QueryId id = QueryId.of("20261126_101530_00042_abcde");

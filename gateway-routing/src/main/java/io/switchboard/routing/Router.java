@@ -161,26 +161,29 @@ public final class Router
      */
     public Decision route(RouteRequest request, Set<ClusterId> excluded)
     {
-        Decision decision = decide(request, excluded, null);
+        Decision decision = decide(request, excluded, true, null);
         if (decision instanceof Routed routed) {
             loadTracker.submitted(routed.cluster().id());
         }
         return decision;
     }
 
-    /** Routes a request that starts no query (such as {@code /v1/info}): not counted as load. */
+    /**
+     * Routes a request that starts no query (such as {@code /v1/info}): not counted as load, and never held, since a
+     * full cluster still answers it.
+     */
     public Decision peek(RouteRequest request)
     {
-        return decide(request, Set.of(), null);
+        return decide(request, Set.of(), false, null);
     }
 
     /** What {@link #route} would decide now, with every step in words; changes nothing. */
     public Decision explain(RouteRequest request)
     {
-        return decide(request, Set.of(), new ArrayList<>());
+        return decide(request, Set.of(), true, new ArrayList<>());
     }
 
-    private Decision decide(RouteRequest request, Set<ClusterId> excluded, List<String> trace)
+    private Decision decide(RouteRequest request, Set<ClusterId> excluded, boolean respectCapacity, List<String> trace)
     {
         Settings settings = this.settings.get();
         RoutingGroup selected = settings.defaultGroup();
@@ -213,7 +216,7 @@ public final class Router
             Eligibility eligibility = eligible(settings, group, members, excluded, now, trace);
             if (!eligibility.candidates().isEmpty()) {
                 List<Candidate> candidates = eligibility.candidates();
-                if (groupSettings.holdWhenFull()) {
+                if (respectCapacity && groupSettings.holdWhenFull()) {
                     candidates = withRoom(candidates);
                     if (candidates.isEmpty()) {
                         String full = "every eligible cluster of routing group '" + group + "' is at capacity: " + describe(eligibility.candidates());

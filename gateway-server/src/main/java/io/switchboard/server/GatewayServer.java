@@ -48,6 +48,9 @@ import io.switchboard.server.admin.ConfigReloader;
 import io.switchboard.server.config.ConfigLoader;
 import io.switchboard.server.config.GatewayConfig;
 import io.switchboard.server.config.InvalidConfigException;
+import io.switchboard.server.config.QueueConfig;
+import io.switchboard.routing.admission.GatewayQueue;
+import io.switchboard.server.proxy.Admission;
 import io.switchboard.server.config.RoutingConfig;
 import io.switchboard.server.metrics.GatewayMetrics;
 import io.switchboard.server.config.RuleConfig;
@@ -110,6 +113,7 @@ public final class GatewayServer
     private final ClusterAdministration administration;
     private final QueryAffinity affinity;
     private final QueryLocator locator;
+    private final Admission admission;
     private final Optional<String> adminToken;
     private final PrometheusMeterRegistry meterRegistry;
     private final GatewayMetrics metrics;
@@ -165,6 +169,14 @@ public final class GatewayServer
         JsonFactory jsonFactory = new JsonFactory();
         this.affinity = new QueryAffinity(config.routing().queryMapSize(), config.routing().queryMapSize(), Duration.ofHours(6));
         this.locator = new QueryLocator(registry, httpClient, config.routing().locateTimeout());
+        QueueConfig queue = config.routing().queue();
+        this.admission = new Admission(
+                new GatewayQueue.Settings(queue.maxQueued(), queue.maxQueuedPerUser(), queue.maxWait(), queue.abandonAfter()),
+                queue.pollWait(),
+                config.routing().limits().toSettings(),
+                router,
+                metrics,
+                clock);
         ProxyContext context = new ProxyContext(
                 registry,
                 router,
@@ -183,7 +195,8 @@ public final class GatewayServer
                 config.server().listen().toString(),
                 config.backend().responseTimeout(),
                 config.server().maxPipelinedRequests(),
-                config.routing().maxSubmitAttempts());
+                config.routing().maxSubmitAttempts(),
+                admission);
         this.proxyServer = new ProxyServer(config.server(), config.backend(), context, transport, acceptGroup, workerGroup);
     }
 
@@ -193,6 +206,7 @@ public final class GatewayServer
         administration.restore();
         healthChecker.start();
         loadProber.start();
+        admission.start();
         proxyAddress = proxyServer.start();
         ServerBootstrap admin = new ServerBootstrap()
                 .group(acceptGroup, workerGroup)
@@ -263,9 +277,9 @@ public final class GatewayServer
         RoutingConfig routing = next.routing();
         RoutingConfig swappable = new RoutingConfig(routing.defaultGroup(), routing.rules(), routing.groups(), routing.allowGroupHeader(), routing.panicThreshold(),
                 current.routing().maxSubmitAttempts(), current.routing().tokenSecret(), current.routing().queryMapSize(), current.routing().locateTimeout(),
-                current.routing().inFlightExpiry());
+                current.routing().inFlightExpiry(), current.routing().queue(), routing.limits());
         if (!swappable.equals(routing)) {
-            needRestart.add("routing (token-secret, query-map-size, locate-timeout, in-flight-expiry, max-submit-attempts)");
+            needRestart.add("routing (token-secret, query-map-size, locate-timeout, in-flight-expiry, max-submit-attempts, queue)");
         }
         try {
             administration.replaceClusters(next.clusterList());
@@ -274,6 +288,7 @@ public final class GatewayServer
             return new Outcome(false, "refused, the running configuration stays: cannot read admin states: " + e.getMessage(), List.of());
         }
         router.reconfigure(routerSettings(next, random));
+        admission.reconfigure(next.routing().limits().toSettings());
         config = next;
         metrics.registerClusterGauges();
         String message = "applied: " + next.clusters().size() + " clusters, " + next.routing().rules().size() + " rules, default group " + next.defaultGroup();
@@ -298,7 +313,8 @@ public final class GatewayServer
         config.routing().groups().forEach((name, group) -> groups.put(RoutingGroup.of(name), new GroupSettings(
                 RoutingGroup.of(name),
                 Policies.named(group.policy(), random),
-                Optional.ofNullable(group.fallback()).map(RoutingGroup::of))));
+                Optional.ofNullable(group.fallback()).map(RoutingGroup::of),
+                group.holdWhenFull())));
         return new Router.Settings(
                 config.defaultGroup(),
                 config.routing().rules().stream().map(RuleConfig::toRule).toList(),
@@ -341,6 +357,7 @@ public final class GatewayServer
         healthChecker.close();
         loadProber.close();
         proxyServer.stop();
+        admission.close();
         if (adminChannel != null) {
             adminChannel.close().syncUninterruptibly();
         }

@@ -105,6 +105,7 @@ public final class ConcurrencyLimits
     private static final String ANONYMOUS = "";
 
     private final AtomicReference<Settings> settings;
+    private volatile boolean limiting;
     private final Runnable onRelease;
     private final Map<String, Integer> byUser = new HashMap<>();
     private final Map<String, Integer> bySource = new HashMap<>();
@@ -114,6 +115,7 @@ public final class ConcurrencyLimits
     public ConcurrencyLimits(Settings settings, Runnable onRelease)
     {
         this.settings = new AtomicReference<>(requireNonNull(settings, "settings is null"));
+        this.limiting = settings.limitsAnything();
         this.onRelease = requireNonNull(onRelease, "onRelease is null");
     }
 
@@ -126,6 +128,13 @@ public final class ConcurrencyLimits
     public void reconfigure(Settings newSettings)
     {
         settings.set(requireNonNull(newSettings, "newSettings is null"));
+        limiting = newSettings.limitsAnything();
+    }
+
+    /** Whether any limit is set; cheap enough for every submission. */
+    public boolean limiting()
+    {
+        return limiting;
     }
 
     public synchronized Outcome tryAcquire(Optional<String> user, Optional<String> source)

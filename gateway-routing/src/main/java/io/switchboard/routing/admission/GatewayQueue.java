@@ -91,9 +91,11 @@ public final class GatewayQueue<T>
         /**
          * The query is gone: its payload must be released, and an unclaimed ticket given back.
          *
+         * @param unclaimedTicket the ticket of a query admitted but never claimed
+         * @param waited how long the query was in the queue
          * @param why {@code abandoned}, {@code cancelled}, {@code timeout} or {@code failed}
          */
-        void discarded(Entry<T> entry, String why);
+        void discarded(Entry<T> entry, Optional<Object> unclaimedTicket, Duration waited, String why);
     }
 
     public enum State
@@ -285,7 +287,7 @@ public final class GatewayQueue<T>
             }
         }
         for (Entry<T> entry : dropped) {
-            listener.discarded(entry, "abandoned");
+            listener.discarded(entry, Optional.ofNullable(entry.ticket), Duration.between(entry.enqueued, now), "abandoned");
         }
     }
 
@@ -350,7 +352,7 @@ public final class GatewayQueue<T>
             }
             error = entry.error;
         }
-        listener.discarded(entry, error.type() == GatewayErrorType.QUEUE_TIMEOUT ? "timeout" : "failed");
+        listener.discarded(entry, Optional.empty(), Duration.between(entry.enqueued, clock.instant()), error.type() == GatewayErrorType.QUEUE_TIMEOUT ? "timeout" : "failed");
         return Optional.of(error);
     }
 
@@ -363,8 +365,22 @@ public final class GatewayQueue<T>
             }
             removeFromLine(entry);
         }
-        listener.discarded(entry, "cancelled");
+        listener.discarded(entry, Optional.ofNullable(entry.ticket), Duration.between(entry.enqueued, clock.instant()), "cancelled");
         return true;
+    }
+
+    /** Drops every query, as when the gateway stops. */
+    public synchronized void clear()
+    {
+        Instant now = clock.instant();
+        List<Entry<T>> all = new ArrayList<>(entries.values());
+        entries.clear();
+        lines.clear();
+        ring.clear();
+        waiting = 0;
+        for (Entry<T> entry : all) {
+            listener.discarded(entry, Optional.ofNullable(entry.ticket), Duration.between(entry.enqueued, now), "abandoned");
+        }
     }
 
     public synchronized int waiting()

@@ -160,7 +160,7 @@ final class TestGatewayQueue
     {
         GatewayQueue<String> queue = new GatewayQueue<>(SETTINGS,
                 entry -> new GatewayQueue.Fail(new GatewayError(GatewayErrorType.NO_ELIGIBLE_CLUSTER, "no cluster")),
-                (entry, why) -> discarded.add(entry.payload() + " " + why), clock);
+                (entry, ticket, waited, why) -> discarded.add(entry.payload() + " " + why), clock);
         GatewayQueue.Entry<String> entry = ((GatewayQueue.Queued<String>) offer(queue, "alice", "alice-1")).entry();
 
         assertThat(queue.dispatch()).isOne();
@@ -178,7 +178,7 @@ final class TestGatewayQueue
             slots.decrementAndGet();
             admitted.add(entry.payload());
             return new GatewayQueue.Admit("ticket for " + entry.payload());
-        }, (entry, why) -> discarded.add(entry.payload() + " " + why), clock);
+        }, (entry, ticket, waited, why) -> discarded.add(entry.payload() + " " + why), clock);
     }
 
     private GatewayQueue.Offer<String> offer(GatewayQueue<String> queue, String user, String payload)

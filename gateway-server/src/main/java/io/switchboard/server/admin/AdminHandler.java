@@ -446,6 +446,9 @@ public final class AdminHandler
         if (decision instanceof Router.Routed routed) {
             explanation = new Explanation("ROUTED", routed.rule(), routed.group().name(), routed.cluster().id().value(), routed.policy(), null, routed.trace());
         }
+        else if (decision instanceof Router.Held held) {
+            explanation = new Explanation("HELD", held.rule(), held.group().name(), null, null, held.reason(), held.trace());
+        }
         else {
             Router.Rejected rejected = (Router.Rejected) decision;
             explanation = new Explanation("REJECTED", rejected.rule(), rejected.group().name(), null, null, rejected.error().message(), rejected.trace());

@@ -21,6 +21,8 @@ import java.util.Map;
  * @param queryMapSize how many query-to-cluster entries are remembered for requests that name only a query id
  * @param locateTimeout how long to ask every cluster for a query the map forgot
  * @param inFlightExpiry a query not polled through this gateway for this long no longer counts as in flight here
+ * @param queue the gateway's own queue, for queries over a limit or facing full clusters
+ * @param limits queries in flight through this gateway at once: in all, per user, per source
  */
 public record RoutingConfig(
         String defaultGroup,
@@ -32,7 +34,9 @@ public record RoutingConfig(
         String tokenSecret,
         Integer queryMapSize,
         Duration locateTimeout,
-        Duration inFlightExpiry)
+        Duration inFlightExpiry,
+        QueueConfig queue,
+        LimitsConfig limits)
 {
     public RoutingConfig
     {
@@ -48,6 +52,8 @@ public record RoutingConfig(
         queryMapSize = queryMapSize == null ? 100_000 : queryMapSize;
         locateTimeout = locateTimeout == null ? Duration.ofSeconds(2) : locateTimeout;
         inFlightExpiry = inFlightExpiry == null ? Duration.ofMinutes(10) : inFlightExpiry;
+        queue = queue == null ? QueueConfig.defaults() : queue;
+        limits = limits == null ? LimitsConfig.defaults() : limits;
         for (int i = 0; i < rules.size(); i++) {
             require(rules.get(i) != null, "rules[" + i + "]: is empty");
         }
@@ -61,6 +67,6 @@ public record RoutingConfig(
 
     static RoutingConfig defaults()
     {
-        return new RoutingConfig(null, null, null, null, null, null, null, null, null, null);
+        return new RoutingConfig(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 }

@@ -133,6 +133,34 @@ public final class GatewayMetrics
         }
     }
 
+    /** Reports the gateway queue's length and the queries running under its concurrency limits. */
+    public void registerQueueGauges(java.util.function.IntSupplier waiting, java.util.function.IntSupplier running)
+    {
+        Gauge.builder("switchboard.queue.waiting.queries", waiting, supplier -> supplier.getAsInt())
+                .description("Queries waiting in the gateway's queue")
+                .register(registry);
+        Gauge.builder("switchboard.limits.running.queries", running, supplier -> supplier.getAsInt())
+                .description("Queries holding a concurrency permit of this gateway")
+                .register(registry);
+    }
+
+    /**
+     * A query left the gateway's queue.
+     *
+     * @param outcome {@code admitted}, {@code timeout}, {@code abandoned}, {@code cancelled} or {@code failed}
+     */
+    public void queueWait(Duration waited, String outcome)
+    {
+        Timer.builder("switchboard.queue.wait")
+                .description("Time queries waited in the gateway's queue, by how they left it")
+                .tag("outcome", outcome)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofHours(1))
+                .register(registry)
+                .record(waited);
+    }
+
     /** The gateway refused a query before any cluster saw it. */
     public void queryRejected(String group, String errorName, Optional<String> user, Optional<String> source)
     {

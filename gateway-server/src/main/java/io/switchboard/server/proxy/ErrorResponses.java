@@ -34,6 +34,33 @@ final class ErrorResponses
         return response;
     }
 
+    /** A query waiting in the gateway's queue, as a {@code QUEUED} query whose {@code nextUri} keeps its client polling. */
+    static FullHttpResponse queued(ByteBufAllocator allocator, QueryResultsErrors writer, String queryId, String infoUri, String nextUri, long queuedMillis, boolean keepAlive)
+    {
+        byte[] body = writer.queuedQuery(queryId, infoUri, nextUri, queuedMillis);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, allocator.buffer(body.length).writeBytes(body));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return response;
+    }
+
+    /** An empty answer, such as 204 to a cancelled queued query. */
+    static FullHttpResponse empty(ByteBufAllocator allocator, HttpResponseStatus status, boolean keepAlive)
+    {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, allocator.buffer(0));
+        if (status.code() != 204) {
+            response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        }
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return response;
+    }
+
     /** A plain one-line answer for requests that are not HTTP the gateway can read. */
     static FullHttpResponse plain(ByteBufAllocator allocator, HttpResponseStatus status, String message)
     {
@@ -49,7 +76,8 @@ final class ErrorResponses
     private static boolean answersAsFailedQuery(GatewayErrorType type)
     {
         return switch (type) {
-            case NO_ELIGIBLE_CLUSTER, BACKEND_CONNECT_FAILED, BACKEND_TIMEOUT, BACKEND_CLOSED, BACKEND_BAD_RESPONSE, INTERNAL -> true;
+            case NO_ELIGIBLE_CLUSTER, BACKEND_CONNECT_FAILED, BACKEND_TIMEOUT, BACKEND_CLOSED, BACKEND_BAD_RESPONSE, INTERNAL, QUEUE_FULL, QUEUE_TIMEOUT,
+                    QUEUED_QUERY_GONE -> true;
             default -> false;
         };
     }

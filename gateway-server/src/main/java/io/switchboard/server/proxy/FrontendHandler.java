@@ -16,6 +16,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.switchboard.core.ClusterId;
 import io.switchboard.core.ClusterStatus;
 import io.switchboard.core.QueryId;
+import io.switchboard.core.RoutingGroup;
 import io.switchboard.core.TransactionId;
 import io.switchboard.core.protocol.GatewayError;
 import io.switchboard.core.protocol.GatewayErrorType;
@@ -24,6 +25,7 @@ import io.switchboard.core.protocol.HeaderFamily;
 import io.switchboard.core.protocol.TransactionTags;
 import io.switchboard.core.spi.RouteRequest;
 import io.switchboard.routing.Router;
+import io.switchboard.routing.admission.GatewayQueue;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -50,6 +52,7 @@ final class FrontendHandler
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private ProxyExchange current;
+    private HeldPoll heldPoll;
     private boolean busy;
     private boolean closing;
     private long receivedNanos;
@@ -117,8 +120,12 @@ final class FrontendHandler
             return;
         }
         RequestInfo info = requestInfo(request);
-        Optional<GatewayPaths.Routed> routed = GatewayPaths.parseRouted(uri);
-        if (routed.isPresent()) {
+        Optional<GatewayPaths.QueuedPoll> queuedPoll = GatewayPaths.parseQueued(uri);
+        Optional<GatewayPaths.Routed> routed = queuedPoll.isPresent() ? Optional.empty() : GatewayPaths.parseRouted(uri);
+        if (queuedPoll.isPresent()) {
+            pollQueued(request, info, queuedPoll.get());
+        }
+        else if (routed.isPresent()) {
             routeFollowUp(request, info, routed.get());
         }
         else if (GatewayPaths.isSubmit(info.method(), info.path())) {
@@ -178,20 +185,186 @@ final class FrontendHandler
             // a transaction id this gateway never tagged: let the routed cluster judge it
         }
         RouteRequest routing = RouteRequests.of(request);
+        if (context.admission().active()) {
+            admit(request, info, routing);
+            return;
+        }
         Router.Decision decision = context.router().route(routing, Set.of());
         if (decision instanceof Router.Routed routed) {
             context.metrics().routingDecision(routed.group().name(), routed.rule(), true);
             forward(request, info, new Target(routed.cluster().cluster(), request.uri(), RequestKind.SUBMIT, Optional.of(routed.group()), Optional.of(routing)));
             return;
         }
+        if (decision instanceof Router.Held held) {
+            // the configuration changed between the two looks: a group holds queries now
+            refuse(request, info, held.group(), held.rule(), new GatewayError(GatewayErrorType.NO_ELIGIBLE_CLUSTER, held.reason()), context.queryIds().next());
+            return;
+        }
         Router.Rejected rejected = (Router.Rejected) decision;
-        context.metrics().routingDecision(rejected.group().name(), rejected.rule(), false);
-        context.metrics().queryRejected(rejected.group().name(), rejected.error().type().errorName(), info.user(), info.source());
-        String queryId = context.queryIds().next();
-        AccessLog.queryFailedAtGateway(info, info.source(), queryId, null, rejected.group().name(), rejected.error().type().errorName(), rejected.error().message());
-        context.history().submitted(queryId, info.user().orElse(null), info.source().orElse(null), null, rejected.group().name(), context.clock().instant());
-        context.history().ended(queryId, "FAILED", rejected.error().type().errorName(), -1, context.clock().instant());
-        respond(request, info, ErrorResponses.queryError(ctx.alloc(), context.errors(), rejected.error(), true, queryId, info.publicBase() + "/ui/", info.keepAlive()));
+        refuse(request, info, rejected.group(), rejected.rule(), rejected.error(), context.queryIds().next());
+    }
+
+    /** The gateway fails a submission itself: no cluster saw it. */
+    private void refuse(FullHttpRequest request, RequestInfo info, RoutingGroup group, String rule, GatewayError error, String queryId)
+    {
+        context.metrics().routingDecision(group.name(), rule, false);
+        context.metrics().queryRejected(group.name(), error.type().errorName(), info.user(), info.source());
+        AccessLog.queryFailedAtGateway(info, info.source(), queryId, null, group.name(), error.type().errorName(), error.message());
+        context.history().submitted(queryId, info.user().orElse(null), info.source().orElse(null), null, group.name(), context.clock().instant());
+        context.history().ended(queryId, "FAILED", error.type().errorName(), -1, context.clock().instant());
+        respond(request, info, ErrorResponses.queryError(ctx.alloc(), context.errors(), error, true, queryId, info.publicBase() + "/ui/", info.keepAlive()));
+    }
+
+    /** A submission under concurrency limits or towards a group that holds queries: sent now, queued, or refused. */
+    private void admit(FullHttpRequest request, RequestInfo info, RouteRequest routing)
+    {
+        QueryId id = QueryId.of(context.queryIds().next());
+        String slug = Slugs.next();
+        Admission.Start start = context.admission().submit(request, routing, info, id, slug);
+        if (start instanceof Admission.Go go) {
+            sendAdmitted(request, info, routing, go.ticket());
+        }
+        else if (start instanceof Admission.Refuse refuse) {
+            refuse(request, info, refuse.group(), refuse.rule(), refuse.error(), id.value());
+        }
+        else {
+            // the queue owns the request now
+            GatewayQueue.Entry<Admission.Pending> entry = ((Admission.Wait) start).entry();
+            ctx.writeAndFlush(queuedResponse(info, entry, 1));
+            exchangeEnded(null, info.keepAlive());
+        }
+    }
+
+    private void sendAdmitted(FullHttpRequest request, RequestInfo info, RouteRequest routing, Admission.Ticket ticket)
+    {
+        Router.Routed routed = ticket.routed();
+        context.metrics().routingDecision(routed.group().name(), routed.rule(), true);
+        current = new ProxyExchange(this, ctx, context, pool, request, info, receivedNanos);
+        current.start(new Target(routed.cluster().cluster(), request.uri(), RequestKind.SUBMIT, Optional.of(routed.group()), Optional.of(routing)), ticket.permit());
+    }
+
+    private FullHttpResponse queuedResponse(RequestInfo info, GatewayQueue.Entry<Admission.Pending> entry, long sequence)
+    {
+        String id = entry.id().value();
+        long queuedMillis = Math.max(0, context.clock().millis() - entry.enqueued().toEpochMilli());
+        return ErrorResponses.queued(ctx.alloc(), context.errors(), id, info.publicBase() + "/ui/query.html?" + id,
+                info.publicBase() + GatewayPaths.queuedTarget(entry.id(), entry.slug(), sequence), queuedMillis, info.keepAlive());
+    }
+
+    /** A client polls its query waiting in the gateway's queue, or cancels it. */
+    private void pollQueued(FullHttpRequest request, RequestInfo info, GatewayPaths.QueuedPoll poll)
+    {
+        GatewayQueue<Admission.Pending> queue = context.admission().queue();
+        Optional<GatewayQueue.Entry<Admission.Pending>> found = queue.find(poll.queryId(), poll.slug());
+        if (found.isEmpty()) {
+            fail(request, info, GatewayErrorType.QUEUED_QUERY_GONE, "Query " + poll.queryId() + " is not queued at this gateway: it was cancelled, "
+                    + "dropped after its client stopped polling, or queued at another gateway replica", true);
+            return;
+        }
+        GatewayQueue.Entry<Admission.Pending> entry = found.get();
+        if (info.method().equals("DELETE")) {
+            queue.cancel(entry);
+            request.release();
+            ctx.writeAndFlush(ErrorResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT, info.keepAlive()));
+            exchangeEnded(null, info.keepAlive());
+            return;
+        }
+        if (!info.method().equals("GET")) {
+            fail(request, info, GatewayErrorType.BAD_REQUEST, "A queued query is polled with GET or cancelled with DELETE, not " + info.method(), true);
+            return;
+        }
+        resolveQueued(new HeldPoll(request, info, entry, poll.sequence(), System.nanoTime() + context.admission().pollWait().toNanos()));
+    }
+
+    /** Answers a queued query's poll once it is admitted, failed, or has waited the poll wait. */
+    private void resolveQueued(HeldPoll poll)
+    {
+        GatewayQueue<Admission.Pending> queue = context.admission().queue();
+        switch (queue.state(poll.entry)) {
+            case ADMITTED -> {
+                Optional<GatewayQueue.Claim<Admission.Pending>> claim = queue.claim(poll.entry);
+                if (claim.isEmpty()) {
+                    fail(poll.request, poll.info, GatewayErrorType.QUEUED_QUERY_GONE, "Query " + poll.entry.id() + " is no longer queued at this gateway", true);
+                    return;
+                }
+                poll.request.release();
+                context.metrics().queueWait(claim.get().waited(), "admitted");
+                Admission.Pending pending = claim.get().payload();
+                RequestInfo original = pending.info();
+                // the cluster's answer goes to this poll's connection
+                RequestInfo info = new RequestInfo(original.method(), original.path(), original.query(), original.family(), original.user(), original.source(),
+                        poll.info.publicBase(), poll.info.keepAlive(), poll.info.clientAddress());
+                sendAdmitted(pending.request(), info, pending.routing(), (Admission.Ticket) claim.get().ticket());
+            }
+            case FAILED -> {
+                Optional<GatewayError> error = queue.takeFailure(poll.entry);
+                Admission.Pending pending = poll.entry.payload();
+                if (error.isEmpty()) {
+                    fail(poll.request, poll.info, GatewayErrorType.QUEUED_QUERY_GONE, "Query " + poll.entry.id() + " is no longer queued at this gateway", true);
+                    return;
+                }
+                RoutingGroup group = context.router().selectGroup(pending.routing());
+                refuse(poll.request, pending.info(), group, "queue", error.get(), poll.entry.id().value());
+            }
+            case WAITING -> {
+                long remaining = poll.deadlineNanos - System.nanoTime();
+                if (remaining <= 0 || !queue.onChange(poll.entry, poll.waker)) {
+                    if (remaining <= 0) {
+                        poll.request.release();
+                        ctx.writeAndFlush(queuedResponse(poll.info, poll.entry, poll.sequence + 1));
+                        exchangeEnded(null, poll.info.keepAlive());
+                        return;
+                    }
+                    // it changed as we looked
+                    resolveQueued(poll);
+                    return;
+                }
+                heldPoll = poll;
+                poll.timer = ctx.executor().schedule(() -> resumeHeldPoll(poll), remaining, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    private void resumeHeldPoll(HeldPoll poll)
+    {
+        if (heldPoll != poll) {
+            return;
+        }
+        heldPoll = null;
+        poll.timer.cancel(false);
+        context.admission().queue().forget(poll.entry, poll.waker);
+        resolveQueued(poll);
+    }
+
+    /** A poll of a queued query held until the query is admitted or the poll wait passes. */
+    private final class HeldPoll
+    {
+        private final FullHttpRequest request;
+        private final RequestInfo info;
+        private final GatewayQueue.Entry<Admission.Pending> entry;
+        private final long sequence;
+        private final long deadlineNanos;
+        private final Runnable waker;
+        private io.netty.util.concurrent.ScheduledFuture<?> timer;
+
+        HeldPoll(FullHttpRequest request, RequestInfo info, GatewayQueue.Entry<Admission.Pending> entry, long sequence, long deadlineNanos)
+        {
+            this.request = request;
+            this.info = info;
+            this.entry = entry;
+            this.sequence = sequence;
+            this.deadlineNanos = deadlineNanos;
+            this.waker = () -> ctx.executor().execute(() -> resumeHeldPoll(this));
+        }
+
+        void abandon()
+        {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            context.admission().queue().forget(entry, waker);
+            request.release();
+        }
     }
 
     private void routeByQueryId(FullHttpRequest request, RequestInfo info, QueryId queryId)
@@ -304,6 +477,10 @@ final class FrontendHandler
         if (current != null) {
             current.abort();
             current = null;
+        }
+        if (heldPoll != null) {
+            heldPoll.abandon();
+            heldPoll = null;
         }
         releaseWaiting();
         ctx.fireChannelInactive();

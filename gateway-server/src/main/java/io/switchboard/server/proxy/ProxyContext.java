@@ -38,7 +38,8 @@ public record ProxyContext(
         String listenAddress,
         Duration responseTimeout,
         int maxPipelinedRequests,
-        int maxSubmitAttempts)
+        int maxSubmitAttempts,
+        Admission admission)
 {
     public ProxyContext
     {
@@ -58,5 +59,6 @@ public record ProxyContext(
         requireNonNull(publicUri, "publicUri is null");
         requireNonNull(listenAddress, "listenAddress is null");
         requireNonNull(responseTimeout, "responseTimeout is null");
+        requireNonNull(admission, "admission is null");
     }
 }

@@ -37,8 +37,10 @@ import io.switchboard.core.protocol.PublicUris;
 import io.switchboard.core.protocol.StatementResponseRewriter;
 import io.switchboard.core.protocol.StatementSummary;
 import io.switchboard.core.protocol.TransactionTags;
+import io.switchboard.core.protocol.GatewayErrorType;
 import io.switchboard.routing.QueryAffinity;
 import io.switchboard.routing.Router;
+import io.switchboard.routing.admission.ConcurrencyLimits;
 
 import java.io.IOException;
 import java.util.HashSet;
@@ -86,6 +88,8 @@ final class ProxyExchange
     private boolean done;
     private final long receivedNanos;
     private long firstResponseNanos;
+    /** The submission's concurrency permit until the query is known to the load tracker, which gives it back at the end. */
+    private ConcurrencyLimits.Permit permit;
 
     ProxyExchange(FrontendHandler frontend, ChannelHandlerContext client, ProxyContext context, BackendPool pool, FullHttpRequest request, RequestInfo info, long receivedNanos)
     {
@@ -100,6 +104,13 @@ final class ProxyExchange
 
     void start(Target first)
     {
+        start(first, false);
+    }
+
+    /** Sends an admitted submission, which holds a concurrency permit until its query ends. */
+    void start(Target first, ConcurrencyLimits.Permit admitted)
+    {
+        this.permit = requireNonNull(admitted, "admitted is null");
         start(first, false);
     }
 
@@ -384,7 +395,13 @@ final class ProxyExchange
         if (queryId.isPresent()) {
             if (target.kind() == RequestKind.SUBMIT) {
                 context.affinity().recordQuery(queryId.get(), target.cluster().id(), info.source().orElse(null));
-                context.loadTracker().started(queryId.get(), target.cluster().id());
+                if (permit != null) {
+                    context.loadTracker().started(queryId.get(), target.cluster().id(), permit::release);
+                    permit = null;
+                }
+                else {
+                    context.loadTracker().started(queryId.get(), target.cluster().id());
+                }
                 context.history().submitted(queryId.get().value(), info.user().orElse(null), info.source().orElse(null), target.cluster().id().value(),
                         groupName(), context.clock().instant());
                 context.metrics().querySubmitted(target.cluster().id().value(), groupName());
@@ -504,6 +521,11 @@ final class ProxyExchange
                 start(target.withCluster(routed.cluster().cluster(), routed.group()));
                 return;
             }
+            if (decision instanceof Router.Held held) {
+                failWith(new GatewayError(GatewayErrorType.NO_ELIGIBLE_CLUSTER, "Cluster '" + target.cluster().id() + "' failed to take the query and "
+                        + held.reason()));
+                return;
+            }
             failWith(((Router.Rejected) decision).error());
             return;
         }
@@ -562,6 +584,7 @@ final class ProxyExchange
         }
         dropBackend();
         done = true;
+        releasePermit();
         request.release();
     }
 
@@ -569,8 +592,18 @@ final class ProxyExchange
     {
         done = true;
         heldResponse = null;
+        releasePermit();
         request.release();
         frontend.exchangeEnded(this, keepAlive);
+    }
+
+    /** The submission ended without a query the load tracker knows: its permit goes back now. */
+    private void releasePermit()
+    {
+        if (permit != null) {
+            permit.release();
+            permit = null;
+        }
     }
 
     private void dropBackend()

@@ -22,7 +22,8 @@ record GatewayConfig(
         List<Cluster> clusters,
         Optional<String> adminToken,
         Optional<Path> stateFile,
-        List<Rule> rules)
+        List<Rule> rules,
+        String routingExtras)
 {
     /** One backend cluster entry of the {@code clusters} list; without a capacity the gateway's default applies. */
     record Cluster(String id, URI uri, String routingGroup, OptionalInt capacity)
@@ -70,11 +71,12 @@ record GatewayConfig(
         requireNonNull(adminToken, "adminToken is null");
         requireNonNull(stateFile, "stateFile is null");
         rules = List.copyOf(rules);
+        requireNonNull(routingExtras, "routingExtras is null");
     }
 
     GatewayConfig(String proxyListen, String adminListen, String healthInterval, String defaultGroup, List<Cluster> clusters)
     {
-        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of());
+        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of(), "");
     }
 
     /** Both listeners on port 0 so that parallel or repeated runs never collide; the ready file says where they landed. */
@@ -93,23 +95,29 @@ record GatewayConfig(
 
     GatewayConfig withListeners(String proxyListen, String adminListen)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, routingExtras);
     }
 
     /** With a token the admin API accepts changes, and refuses every call but health without it. */
     GatewayConfig withAdminToken(String token)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules, routingExtras);
     }
 
     GatewayConfig withStateFile(Path file)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules, routingExtras);
     }
 
     GatewayConfig withRules(List<Rule> newRules)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules, routingExtras);
+    }
+
+    /** More of the {@code routing} section, as YAML indented under it, such as {@code queue:} and {@code limits:}. */
+    GatewayConfig withRoutingYaml(String yaml)
+    {
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, yaml);
     }
 
     List<String> clusterIds()
@@ -139,6 +147,7 @@ record GatewayConfig(
                 yaml.append("      group: ").append(rule.group()).append('\n');
             }
         }
+        routingExtras.lines().forEach(line -> yaml.append("  ").append(line).append('\n'));
         yaml.append("clusters:\n");
         for (Cluster cluster : clusters) {
             yaml.append("  - id: ").append(cluster.id()).append('\n')

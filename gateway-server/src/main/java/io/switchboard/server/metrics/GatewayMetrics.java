@@ -136,11 +136,14 @@ public final class GatewayMetrics
     /** Reports the gateway queue's length and the queries running under its concurrency limits. */
     public void registerQueueGauges(java.util.function.IntSupplier waiting, java.util.function.IntSupplier running)
     {
+        // the suppliers are only referenced here: gauges hold their object weakly unless told otherwise
         Gauge.builder("switchboard.queue.waiting.queries", waiting, supplier -> supplier.getAsInt())
                 .description("Queries waiting in the gateway's queue")
+                .strongReference(true)
                 .register(registry);
         Gauge.builder("switchboard.limits.running.queries", running, supplier -> supplier.getAsInt())
                 .description("Queries holding a concurrency permit of this gateway")
+                .strongReference(true)
                 .register(registry);
     }
 

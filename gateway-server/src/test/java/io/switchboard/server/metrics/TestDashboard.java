@@ -68,6 +68,8 @@ final class TestDashboard
         metrics.downstreamOverhead(1000);
         metrics.requestBytes(10);
         metrics.responseBytes(10);
+        metrics.registerQueueGauges(() -> 0, () -> 0);
+        metrics.queueWait(Duration.ofSeconds(1), "admitted");
         Set<String> names = new TreeSet<>();
         for (String line : registry.scrape().split("\n")) {
             if (!line.isEmpty() && !line.startsWith("#")) {

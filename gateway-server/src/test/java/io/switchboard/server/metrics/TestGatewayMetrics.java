@@ -43,6 +43,22 @@ final class TestGatewayMetrics
     }
 
     @Test
+    void theGatewayQueueReportsItsLengthAndHowLongQueriesWaited()
+    {
+        metrics.registerQueueGauges(() -> 3, () -> 7);
+        metrics.queueWait(Duration.ofMillis(1500), "admitted");
+        metrics.queueWait(Duration.ofSeconds(600), "timeout");
+        // gauges must survive collection of the suppliers that only they reference
+        System.gc();
+
+        assertThat(registry.scrape())
+                .contains("switchboard_queue_waiting_queries 3.0")
+                .contains("switchboard_limits_running_queries 7.0")
+                .contains("switchboard_queue_wait_seconds_count{outcome=\"admitted\"} 1")
+                .contains("switchboard_queue_wait_seconds_sum{outcome=\"timeout\"} 600.0");
+    }
+
+    @Test
     void userAndSourceLabelsCanBeSwitchedOff()
     {
         PrometheusMeterRegistry quiet = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -19,13 +19,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A source over its concurrency limit: its next query waits in the gateway's queue, where the real JDBC driver and CLI
- * show it as queued and keep polling, and runs on a cluster as soon as the earlier query ends.
+ * A user, or a source, over its concurrency limit: its next query waits in the gateway's queue, where the real JDBC
+ * driver and CLI show it as queued and keep polling, and runs on a cluster as soon as the earlier query ends.
  */
 @Timeout(120)
 final class TestGatewayQueue
 {
-    private static final String JDBC_SOURCE = "queue-jdbc";
+    private static final String LIMITED_USER = "queue-user";
     private static final String CLI_SOURCE = "queue-cli";
     private static final String QUERY = "SELECT count(*) FROM tpch.tiny.nation";
     private static final Duration STILL_QUEUED = Duration.ofSeconds(3);
@@ -34,25 +34,27 @@ final class TestGatewayQueue
     static final GatewayExtension GATEWAY = GatewayExtension.over("queue", trino -> GatewayConfig.adhocOver(trino)
             .withRoutingYaml("""
                     limits:
-                      sources: {%s: 1, %s: 1}
+                      users: {%s: 1}
+                      sources: {%s: 1}
                     queue:
                       poll-wait: 500ms
-                    """.formatted(JDBC_SOURCE, CLI_SOURCE)));
+                    """.formatted(LIMITED_USER, CLI_SOURCE)));
 
     private final TrinoProtocol protocol = new TrinoProtocol();
 
     @Test
-    void aJdbcQueryOverItsSourcesLimitIsQueuedAndThenCompletes()
+    void aJdbcQueryOfAUserOverItsLimitIsQueuedAndThenCompletes()
             throws Exception
     {
-        Map<String, String> headers = Map.of("X-Trino-User", "test", "X-Trino-Source", JDBC_SOURCE);
+        Map<String, String> headers = Map.of("X-Trino-User", LIMITED_USER);
         String marker = QueryMarkers.newMarker("queue-jdbc");
         // the first query of the source stays open: its client has not read it to the end
         ProtocolResponse first = protocol.submitAndAwaitRunning(GATEWAY.gateway().proxyUri(), QUERY, headers);
         assertThat(first.queryId()).isPresent();
 
         CompletableFuture<Long> queued = CompletableFuture.supplyAsync(() -> {
-            try (Connection connection = DriverManager.getConnection(GATEWAY.gateway().jdbcUrl() + "&source=" + JDBC_SOURCE);
+            URI proxy = GATEWAY.gateway().proxyUri();
+            try (Connection connection = DriverManager.getConnection("jdbc:trino://" + proxy.getHost() + ":" + proxy.getPort() + "?user=" + LIMITED_USER);
                     Statement statement = connection.createStatement();
                     ResultSet resultSet = statement.executeQuery("/* " + marker + " */ " + QUERY)) {
                 assertThat(resultSet.next()).isTrue();
@@ -64,7 +66,7 @@ final class TestGatewayQueue
         });
 
         Thread.sleep(STILL_QUEUED.toMillis());
-        assertThat(queued).as("the second query of %s waits while the first is open", JDBC_SOURCE).isNotDone();
+        assertThat(queued).as("the second query of %s waits while the first is open", LIMITED_USER).isNotDone();
         assertThat(QueryMarkers.queriesByServer(GATEWAY.trino(), marker).values()).allSatisfy(queries -> assertThat(queries).isEmpty());
         assertThat(metric("switchboard_queue_waiting_queries")).isEqualTo(1.0);
 

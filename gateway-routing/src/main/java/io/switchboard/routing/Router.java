@@ -199,7 +199,9 @@ public final class Router
             if (matched.isPresent()) {
                 selected = matched.get().group();
                 rule = matched.get().name();
-                note(trace, "rule '%s' (%s) matched: routing group '%s'", rule, matched.get().describe(), selected);
+                if (trace != null) {
+                    note(trace, "rule '%s' (%s) matched: routing group '%s'", rule, matched.get().describe(), selected);
+                }
             }
             else {
                 note(trace, "no rule matched: default routing group '%s'", selected);
@@ -227,7 +229,9 @@ public final class Router
                 RoutingPolicy policy = groupSettings.policy();
                 Optional<Candidate> chosen = policy.choose(request, candidates);
                 if (chosen.isPresent()) {
-                    note(trace, "policy %s chose '%s' among %s", policy.name(), chosen.get().status().id(), describe(candidates));
+                    if (trace != null) {
+                        note(trace, "policy %s chose '%s' among %s", policy.name(), chosen.get().status().id(), describe(candidates));
+                    }
                     return new Routed(chosen.get().status(), group, rule, policy.name(), trace == null ? List.of() : trace);
                 }
             }

@@ -106,24 +106,28 @@ public final class GatewayPaths
     /** No dot segments, no empty segments, no encoded slash, dot or backslash. */
     public static boolean isClean(String path)
     {
-        if (path.contains("//") || path.contains("\\")) {
-            return false;
-        }
-        String lower = path.toLowerCase(java.util.Locale.ROOT);
-        if (lower.contains("%2f") || lower.contains("%2e") || lower.contains("%5c") || lower.contains("%00")) {
-            return false;
-        }
-        int start = 0;
-        while (start <= path.length()) {
-            int end = path.indexOf('/', start);
-            if (end < 0) {
-                end = path.length();
-            }
-            String segment = path.substring(start, end);
-            if (segment.equals(".") || segment.equals("..")) {
+        int length = path.length();
+        int segmentStart = 0;
+        for (int i = 0; i <= length; i++) {
+            char c = i < length ? path.charAt(i) : '/';
+            if (c == '\\') {
                 return false;
             }
-            start = end + 1;
+            if (c == '%' && i + 2 < length && isForbiddenEscape(path.charAt(i + 1), path.charAt(i + 2))) {
+                return false;
+            }
+            if (c == '/') {
+                int segmentLength = i - segmentStart;
+                if (i > 0 && i < length && segmentLength == 0) {
+                    // an empty segment: "//"
+                    return false;
+                }
+                if ((segmentLength == 1 && path.charAt(segmentStart) == '.')
+                        || (segmentLength == 2 && path.charAt(segmentStart) == '.' && path.charAt(segmentStart + 1) == '.')) {
+                    return false;
+                }
+                segmentStart = i + 1;
+            }
         }
         return true;
     }
@@ -155,6 +159,13 @@ public final class GatewayPaths
             return QueryId.parse(ampersand >= 0 ? id.substring(0, ampersand) : id);
         }
         return Optional.empty();
+    }
+
+    /** {@code %2f}, {@code %2e}, {@code %5c} and {@code %00}, in either case: an encoded slash, dot, backslash or NUL. */
+    private static boolean isForbiddenEscape(char first, char second)
+    {
+        char lower = Character.toLowerCase(second);
+        return (first == '2' && (lower == 'f' || lower == 'e')) || (first == '5' && lower == 'c') || (first == '0' && second == '0');
     }
 
     private static boolean isDigits(String text, int maxLength)

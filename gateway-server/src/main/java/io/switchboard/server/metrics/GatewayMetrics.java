@@ -14,7 +14,10 @@ import io.switchboard.routing.ClusterRegistry;
 import io.switchboard.routing.LoadTracker;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,6 +43,9 @@ public final class GatewayMetrics
     private final Counter requestBytes;
     private final Counter responseBytes;
     private final Counter affinityMisses;
+    /** Meters of the per-query path by their labels: building and registering a meter per query costs more than counting. */
+    private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<List<String>, Timer> durations = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry, ClusterRegistry clusters, LoadTracker loadTracker, boolean userLabels)
     {
@@ -99,10 +105,10 @@ public final class GatewayMetrics
 
     public void querySubmitted(String cluster, String group)
     {
-        Counter.builder("switchboard.queries.submitted")
-                .description("Queries a cluster accepted through the gateway")
-                .tags("cluster", cluster, "group", group)
-                .register(registry)
+        counters.computeIfAbsent(List.of("submitted", cluster, group), key -> Counter.builder("switchboard.queries.submitted")
+                        .description("Queries a cluster accepted through the gateway")
+                        .tags("cluster", cluster, "group", group)
+                        .register(registry))
                 .increment();
     }
 
@@ -114,21 +120,24 @@ public final class GatewayMetrics
     public void queryCompleted(String cluster, String group, String state, String errorName, String errorType, Optional<String> user, Optional<String> source, long elapsedMillis)
     {
         String outcome = outcome(state, errorName);
-        Counter.builder("switchboard.queries.completed")
-                .description("Queries that ended, by outcome: the success rate is finished over all")
-                .tags(labels(cluster, group, user, source))
-                .tag("outcome", outcome)
-                .tag("error_type", errorType == null ? "none" : errorType.toLowerCase(Locale.ROOT))
-                .register(registry)
+        String errorLabel = errorType == null ? "none" : errorType.toLowerCase(Locale.ROOT);
+        String userLabel = userLabels ? user.orElse("none") : "";
+        String sourceLabel = userLabels ? source.orElse("none") : "";
+        counters.computeIfAbsent(List.of("completed", cluster, group, outcome, errorLabel, userLabel, sourceLabel), key -> Counter.builder("switchboard.queries.completed")
+                        .description("Queries that ended, by outcome: the success rate is finished over all")
+                        .tags(labels(cluster, group, user, source))
+                        .tag("outcome", outcome)
+                        .tag("error_type", errorLabel)
+                        .register(registry))
                 .increment();
         if (elapsedMillis >= 0) {
-            Timer.builder("switchboard.query.duration")
-                    .description("Query duration as the cluster reported it")
-                    .tags("cluster", cluster, "group", group, "outcome", outcome)
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(10))
-                    .maximumExpectedValue(Duration.ofHours(6))
-                    .register(registry)
+            durations.computeIfAbsent(List.of(cluster, group, outcome), key -> Timer.builder("switchboard.query.duration")
+                            .description("Query duration as the cluster reported it")
+                            .tags("cluster", cluster, "group", group, "outcome", outcome)
+                            .publishPercentileHistogram()
+                            .minimumExpectedValue(Duration.ofMillis(10))
+                            .maximumExpectedValue(Duration.ofHours(6))
+                            .register(registry))
                     .record(elapsedMillis, TimeUnit.MILLISECONDS);
         }
     }
@@ -178,10 +187,11 @@ public final class GatewayMetrics
 
     public void routingDecision(String group, String rule, boolean routed)
     {
-        Counter.builder("switchboard.routing.decisions")
-                .description("Routing decisions by routing group, rule and result")
-                .tags("group", group, "rule", rule, "result", routed ? "routed" : "rejected")
-                .register(registry)
+        String result = routed ? "routed" : "rejected";
+        counters.computeIfAbsent(List.of("decision", group, rule, result), key -> Counter.builder("switchboard.routing.decisions")
+                        .description("Routing decisions by routing group, rule and result")
+                        .tags("group", group, "rule", rule, "result", result)
+                        .register(registry))
                 .increment();
     }
 

@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.switchboard.core.ClusterId;
 import io.switchboard.core.QueryId;
@@ -61,6 +62,18 @@ import org.slf4j.LoggerFactory;
 final class ProxyExchange
 {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
+    /**
+     * Where a response chunk in a direct buffer is copied for the parser: one per event-loop thread, which handles one
+     * chunk at a time, and the rewriter keeps no reference to it once a chunk is fed.
+     */
+    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>()
+    {
+        @Override
+        protected byte[] initialValue()
+        {
+            return new byte[16 * 1024];
+        }
+    };
 
     private final FrontendHandler frontend;
     private final ChannelHandlerContext client;
@@ -82,7 +95,6 @@ final class ProxyExchange
     private boolean backendKeepAlive;
     private StatementResponseRewriter rewriter;
     private String token;
-    private byte[] scratch;
     private boolean waitingForClient;
     private boolean skipInterimEnd;
     private boolean done;
@@ -361,8 +373,10 @@ final class ProxyExchange
                 base = in.arrayOffset() + in.readerIndex();
             }
             else {
-                if (scratch == null || scratch.length < length) {
-                    scratch = new byte[Math.max(length, 8192)];
+                byte[] scratch = SCRATCH.get();
+                if (scratch.length < length) {
+                    scratch = new byte[Math.max(length, 2 * scratch.length)];
+                    SCRATCH.set(scratch);
                 }
                 in.getBytes(in.readerIndex(), scratch, 0, length);
                 bytes = scratch;

@@ -58,7 +58,10 @@ final class TestGatewayQueue
                     Statement statement = connection.createStatement();
                     ResultSet resultSet = statement.executeQuery("/* " + marker + " */ " + QUERY)) {
                 assertThat(resultSet.next()).isTrue();
-                return resultSet.getLong(1);
+                long count = resultSet.getLong(1);
+                // read to the end: a result set closed earlier cancels its query
+                assertThat(resultSet.next()).isFalse();
+                return count;
             }
             catch (Exception e) {
                 throw new RuntimeException(e);

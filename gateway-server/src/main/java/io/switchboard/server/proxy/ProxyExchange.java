@@ -3,7 +3,6 @@ package io.switchboard.server.proxy;
 import static java.util.Objects.requireNonNull;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -267,27 +266,40 @@ final class ProxyExchange
         if (request.method().equals(HttpMethod.DELETE) && response.status().code() / 100 == 2) {
             onCancelled();
         }
-        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
+        String contentLength = response.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+        boolean json = isJson(response.headers());
+        HttpResponse head;
+        if (response instanceof HttpContent) {
+            // head and body in one object: the head goes out on its own
+            head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
+            ProxyHeaders.copyEndToEnd(response.headers(), head.headers(), false);
+        }
+        else {
+            // the cluster's head, reused: only its hop-by-hop headers go
+            head = response;
+            head.setProtocolVersion(HttpVersion.HTTP_1_1);
+            ProxyHeaders.removeHopByHop(head.headers());
+        }
         HttpHeaders headers = head.headers();
-        ProxyHeaders.copyEndToEnd(response.headers(), headers, false);
         tagStartedTransaction(headers);
         boolean bodiless = request.method().equals(HttpMethod.HEAD) || response.status().code() == 204 || response.status().code() == 304;
-        boolean rewrite = target.kind().statementProtocol() && response.status().code() == 200 && isJson(response.headers());
+        boolean rewrite = target.kind().statementProtocol() && response.status().code() == 200 && json;
         if (rewrite) {
             token = context.tokens().encode(target.cluster().id());
             rewriter = new StatementResponseRewriter(context.jsonFactory(), uri -> PublicUris.toPublic(uri, info.publicBase(), token));
             HttpUtil.setTransferEncodingChunked(head, true);
         }
         else if (!bodiless) {
-            if (HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
-                headers.set(HttpHeaderNames.CONTENT_LENGTH, response.headers().get(HttpHeaderNames.CONTENT_LENGTH));
+            if (contentLength != null && !chunked) {
+                headers.set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
             }
             else {
                 HttpUtil.setTransferEncodingChunked(head, true);
             }
         }
-        else if (response.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            headers.set(HttpHeaderNames.CONTENT_LENGTH, response.headers().get(HttpHeaderNames.CONTENT_LENGTH));
+        else if (contentLength != null) {
+            headers.set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
         }
         if (!info.keepAlive()) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -314,34 +326,42 @@ final class ProxyExchange
         if (rewriter != null) {
             ByteBuf rewritten;
             StatementSummary summary = null;
+            ChunkSink sink = new ChunkSink(client.alloc());
             try {
-                rewritten = rewrite(content.content());
+                rewrite(content.content(), sink);
                 if (last) {
-                    summary = finishRewrite((CompositeByteBuf) rewritten);
+                    summary = rewriter.finish(sink);
                 }
+                rewritten = sink.result();
             }
             catch (IOException | RuntimeException e) {
+                sink.discard();
                 content.release();
                 onBadStatementResponse(e);
                 return;
             }
             content.release();
+            context.metrics().responseBytes(rewritten.readableBytes());
             if (heldResponse != null) {
+                if (last) {
+                    // the whole body in one piece: a plain Content-Length answer, without chunk framing
+                    HttpUtil.setTransferEncodingChunked(heldResponse, false);
+                    HttpUtil.setContentLength(heldResponse, rewritten.readableBytes());
+                }
                 client.write(heldResponse);
                 context.metrics().downstreamOverhead(System.nanoTime() - firstResponseNanos);
                 heldResponse = null;
                 responseStarted = true;
             }
-            context.metrics().responseBytes(rewritten.readableBytes());
-            if (rewritten.isReadable()) {
+            if (last) {
+                client.write(new DefaultLastHttpContent(rewritten));
+                onSummary(summary);
+            }
+            else if (rewritten.isReadable()) {
                 client.write(new DefaultHttpContent(rewritten));
             }
             else {
                 rewritten.release();
-            }
-            if (last) {
-                client.write(LastHttpContent.EMPTY_LAST_CONTENT);
-                onSummary(summary);
             }
         }
         else {
@@ -360,47 +380,28 @@ final class ProxyExchange
         }
     }
 
-    private ByteBuf rewrite(ByteBuf in)
+    private void rewrite(ByteBuf in, ChunkSink sink)
             throws IOException
     {
-        CompositeByteBuf out = client.alloc().compositeBuffer();
-        try {
-            int length = in.readableBytes();
-            byte[] bytes;
-            int base;
-            if (in.hasArray()) {
-                bytes = in.array();
-                base = in.arrayOffset() + in.readerIndex();
+        int length = in.readableBytes();
+        byte[] bytes;
+        int base;
+        if (in.hasArray()) {
+            bytes = in.array();
+            base = in.arrayOffset() + in.readerIndex();
+        }
+        else {
+            byte[] scratch = SCRATCH.get();
+            if (scratch.length < length) {
+                scratch = new byte[Math.max(length, 2 * scratch.length)];
+                SCRATCH.set(scratch);
             }
-            else {
-                byte[] scratch = SCRATCH.get();
-                if (scratch.length < length) {
-                    scratch = new byte[Math.max(length, 2 * scratch.length)];
-                    SCRATCH.set(scratch);
-                }
-                in.getBytes(in.readerIndex(), scratch, 0, length);
-                bytes = scratch;
-                base = 0;
-            }
-            rewriter.feed(bytes, base, length, new CompositeSink(out, in, base));
-            return out;
+            in.getBytes(in.readerIndex(), scratch, 0, length);
+            bytes = scratch;
+            base = 0;
         }
-        catch (IOException | RuntimeException e) {
-            out.release();
-            throw e;
-        }
-    }
-
-    private StatementSummary finishRewrite(CompositeByteBuf out)
-            throws IOException
-    {
-        try {
-            return rewriter.finish(new CompositeSink(out, null, 0));
-        }
-        catch (IOException | RuntimeException e) {
-            out.release();
-            throw e;
-        }
+        sink.source(in, base);
+        rewriter.feed(bytes, base, length, sink);
     }
 
     private void onSummary(StatementSummary summary)
@@ -658,31 +659,89 @@ final class ProxyExchange
         return newline < 0 ? message : message.substring(0, newline);
     }
 
-    /** Collects the rewritten response: unchanged ranges as slices of the backend's buffer, new bytes as copies. */
-    private static final class CompositeSink
+    /**
+     * Collects one rewritten chunk. A chunk that passes through whole (most pages of a large result: no URI in them) is
+     * forwarded as it is, without a copy; one with a URI rewritten is copied into a single buffer, which costs less than
+     * a composite of slices and goes out as one piece.
+     */
+    private static final class ChunkSink
             implements StatementResponseRewriter.Sink
     {
-        private final CompositeByteBuf out;
-        private final ByteBuf source;
-        private final int base;
+        private final io.netty.buffer.ByteBufAllocator allocator;
+        private ByteBuf source;
+        private int base;
+        private int pendingOffset = -1;
+        private int pendingLength;
+        private ByteBuf out;
 
-        CompositeSink(CompositeByteBuf out, ByteBuf source, int base)
+        ChunkSink(io.netty.buffer.ByteBufAllocator allocator)
         {
-            this.out = out;
-            this.source = source;
-            this.base = base;
+            this.allocator = allocator;
+        }
+
+        void source(ByteBuf chunk, int chunkBase)
+        {
+            this.source = chunk;
+            this.base = chunkBase;
         }
 
         @Override
         public void passThrough(int offset, int length)
         {
-            out.addComponent(true, source.retainedSlice(source.readerIndex() + offset - base, length));
+            if (length == 0) {
+                return;
+            }
+            if (out == null && (pendingOffset < 0 || pendingOffset + pendingLength == offset)) {
+                if (pendingOffset < 0) {
+                    pendingOffset = offset;
+                }
+                pendingLength += length;
+                return;
+            }
+            materialize();
+            out.writeBytes(source, source.readerIndex() + offset - base, length);
         }
 
         @Override
         public void write(byte[] bytes, int offset, int length)
         {
-            out.addComponent(true, out.alloc().buffer(length).writeBytes(bytes, offset, length));
+            materialize();
+            out.writeBytes(bytes, offset, length);
+        }
+
+        private void materialize()
+        {
+            if (out != null) {
+                return;
+            }
+            out = allocator.buffer(Math.max(256, source == null ? 256 : source.readableBytes() + 256));
+            if (pendingOffset >= 0) {
+                out.writeBytes(source, source.readerIndex() + pendingOffset - base, pendingLength);
+                pendingOffset = -1;
+                pendingLength = 0;
+            }
+        }
+
+        /** The rewritten chunk, owned by the caller. */
+        ByteBuf result()
+        {
+            if (out != null) {
+                ByteBuf result = out;
+                out = null;
+                return result;
+            }
+            if (pendingOffset < 0) {
+                return io.netty.buffer.Unpooled.EMPTY_BUFFER;
+            }
+            return source.retainedSlice(source.readerIndex() + pendingOffset - base, pendingLength);
+        }
+
+        void discard()
+        {
+            if (out != null) {
+                out.release();
+                out = null;
+            }
         }
     }
 }

@@ -58,6 +58,21 @@ final class ProxyHeaders
         }
     }
 
+    /**
+     * Removes the hop-by-hop headers of a message that is forwarded as it is: those listed above, and those its
+     * {@code Connection} header names. {@code Content-Length}, {@code Host} and framing are set by the caller.
+     */
+    static void removeHopByHop(HttpHeaders headers)
+    {
+        Set<String> named = connectionTokens(headers);
+        for (AsciiString name : HOP_BY_HOP) {
+            headers.remove(name);
+        }
+        for (String name : named) {
+            headers.remove(name);
+        }
+    }
+
     /** Header names listed in {@code Connection}, which are hop-by-hop for this message. */
     private static Set<String> connectionTokens(HttpHeaders headers)
     {

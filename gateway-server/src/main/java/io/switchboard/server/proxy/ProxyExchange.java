@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -61,6 +62,7 @@ import org.slf4j.LoggerFactory;
 final class ProxyExchange
 {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
+    private static final HeaderFamily[] FAMILIES = HeaderFamily.values();
     /**
      * Where a response chunk in a direct buffer is copied for the parser: one per event-loop thread, which handles one
      * chunk at a time, and the rewriter keeps no reference to it once a chunk is fed.
@@ -99,6 +101,8 @@ final class ProxyExchange
     private boolean done;
     private final long receivedNanos;
     private long firstResponseNanos;
+    private boolean prepared;
+    private String clientForwardedFor;
     /** The submission's concurrency permit until the query is known to the load tracker, which gives it back at the end. */
     private ConcurrencyLimits.Permit permit;
 
@@ -182,35 +186,48 @@ final class ProxyExchange
         }, timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * The request as the cluster gets it. The client's request is prepared once, in place (its headers are not copied):
+     * hop-by-hop and forwarding headers go, transaction ids lose their routing tag. A failover sends it again with
+     * the next cluster's {@code Host}.
+     */
     private FullHttpRequest backendRequest()
     {
-        FullHttpRequest forwarded = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), target.backendTarget(), request.content().retainedDuplicate());
-        HttpHeaders headers = forwarded.headers();
-        ProxyHeaders.copyEndToEnd(request.headers(), headers, true);
-        headers.set(HttpHeaderNames.HOST, target.cluster().hostHeader());
-        // the gateway already holds the whole body: the cluster must not be asked to confirm it
-        headers.remove(HttpHeaderNames.EXPECT);
-        if (request.content().isReadable() || request.method().equals(HttpMethod.POST) || request.method().equals(HttpMethod.PUT)) {
-            headers.setInt(HttpHeaderNames.CONTENT_LENGTH, request.content().readableBytes());
-        }
-        if (target.kind().statementProtocol()) {
-            // the rewriter reads JSON: ask for it uncompressed
-            headers.remove(HttpHeaderNames.ACCEPT_ENCODING);
-        }
-        for (HeaderFamily family : HeaderFamily.values()) {
-            String transaction = headers.get(family.transactionId());
-            if (transaction != null) {
-                TransactionTags.parse(transaction).ifPresent(tagged -> headers.set(family.transactionId(), tagged.transactionId()));
+        HttpHeaders headers = request.headers();
+        if (!prepared) {
+            prepared = true;
+            clientForwardedFor = headers.get("X-Forwarded-For");
+            ProxyHeaders.removeHopByHop(headers);
+            ProxyHeaders.removeForwarding(headers);
+            // the gateway already holds the whole body: the cluster must not be asked to confirm it
+            headers.remove(HttpHeaderNames.EXPECT);
+            if (request.content().isReadable() || request.method().equals(HttpMethod.POST) || request.method().equals(HttpMethod.PUT)) {
+                headers.setInt(HttpHeaderNames.CONTENT_LENGTH, request.content().readableBytes());
+            }
+            if (target.kind().statementProtocol()) {
+                // the rewriter reads JSON: ask for it uncompressed
+                headers.remove(HttpHeaderNames.ACCEPT_ENCODING);
+            }
+            for (HeaderFamily family : FAMILIES) {
+                String transaction = headers.get(family.transactionId());
+                if (transaction != null) {
+                    TransactionTags.parse(transaction).ifPresent(tagged -> headers.set(family.transactionId(), tagged.transactionId()));
+                }
             }
         }
+        headers.set(HttpHeaderNames.HOST, target.cluster().hostHeader());
         if (target.cluster().forwardHeaders()) {
-            String forwardedFor = request.headers().get("X-Forwarded-For");
-            headers.set("X-Forwarded-For", forwardedFor == null ? info.clientAddress() : forwardedFor + ", " + info.clientAddress());
+            headers.set("X-Forwarded-For", clientForwardedFor == null ? info.clientAddress() : clientForwardedFor + ", " + info.clientAddress());
             java.net.URI base = java.net.URI.create(info.publicBase());
             headers.set("X-Forwarded-Proto", base.getScheme());
             headers.set("X-Forwarded-Host", base.getRawAuthority());
         }
-        return forwarded;
+        else {
+            // a failover from a cluster that takes forwarding headers to one that refuses them
+            ProxyHeaders.removeForwarding(headers);
+        }
+        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), target.backendTarget(), request.content().retainedDuplicate(),
+                headers, EmptyHttpHeaders.INSTANCE);
     }
 
     void onBackendMessage(HttpObject message)

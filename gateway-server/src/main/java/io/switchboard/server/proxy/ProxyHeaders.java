@@ -73,6 +73,14 @@ final class ProxyHeaders
         }
     }
 
+    /** Removes {@code X-Forwarded-*}, {@code X-Real-IP} and {@code Forwarded}. */
+    static void removeForwarding(HttpHeaders headers)
+    {
+        for (AsciiString name : FORWARDING) {
+            headers.remove(name);
+        }
+    }
+
     /** Header names listed in {@code Connection}, which are hop-by-hop for this message. */
     private static Set<String> connectionTokens(HttpHeaders headers)
     {

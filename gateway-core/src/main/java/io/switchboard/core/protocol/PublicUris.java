@@ -13,8 +13,7 @@ public final class PublicUris
      */
     public static String toPublic(String backendUri, String publicBase, String token)
     {
-        String target = targetOf(backendUri);
-        return publicBase + GatewayPaths.routedTarget(token, target);
+        return publicBase + GatewayPaths.ROUTED_PREFIX + token + targetOf(backendUri);
     }
 
     /** The path and query of an absolute or relative URI, {@code /} when it has none. */

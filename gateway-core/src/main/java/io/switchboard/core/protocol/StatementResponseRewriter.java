@@ -327,6 +327,22 @@ public final class StatementResponseRewriter
 
     private static byte[] quote(String value)
     {
+        int length = value.length();
+        byte[] plain = new byte[length + 2];
+        plain[0] = '"';
+        plain[length + 1] = '"';
+        for (int i = 0; i < length; i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                return quoteEscaped(value);
+            }
+            plain[i + 1] = (byte) c;
+        }
+        return plain;
+    }
+
+    private static byte[] quoteEscaped(String value)
+    {
         StringBuilder builder = new StringBuilder(value.length() + 2);
         builder.append('"');
         for (int i = 0; i < value.length(); i++) {

@@ -77,10 +77,13 @@ record GatewayConfig(
         this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of());
     }
 
+    /** The admin token of every test gateway unless a test sets its own: the admin API is closed without one. */
+    static final String DEFAULT_ADMIN_TOKEN = "switchboard-it-admin-token";
+
     /** Both listeners on port 0 so that parallel or repeated runs never collide; the ready file says where they landed. */
     static GatewayConfig onFreePorts(String defaultGroup, List<Cluster> clusters)
     {
-        return new GatewayConfig("127.0.0.1:0", "127.0.0.1:0", "500ms", defaultGroup, clusters);
+        return new GatewayConfig("127.0.0.1:0", "127.0.0.1:0", "500ms", defaultGroup, clusters).withAdminToken(DEFAULT_ADMIN_TOKEN);
     }
 
     /** The shared Trino servers as the {@code adhoc} group, the way most tests see the gateway. */

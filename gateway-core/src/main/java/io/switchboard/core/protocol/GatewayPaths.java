@@ -72,7 +72,7 @@ public final class GatewayPaths
         return isClean(path);
     }
 
-    /** No dot segments, no empty segments, no encoded slash, dot or backslash. */
+    /** No dot segments (not even with a path parameter), no empty segments, no encoded slash, dot or backslash. */
     public static boolean isClean(String path)
     {
         if (path.contains("//") || path.contains("\\")) {
@@ -89,6 +89,11 @@ public final class GatewayPaths
                 end = path.length();
             }
             String segment = path.substring(start, end);
+            // a path parameter does not hide a dot segment: servers such as Jetty read "..;x" as ".."
+            int parameters = segment.indexOf(';');
+            if (parameters >= 0) {
+                segment = segment.substring(0, parameters);
+            }
             if (segment.equals(".") || segment.equals("..")) {
                 return false;
             }

@@ -52,7 +52,27 @@ final class RawHttp
         return exchange(port, request.getBytes(ISO_8859_1), wait);
     }
 
+    /**
+     * Sends {@code request} and reads until the gateway closes, {@code wait} passes without a first byte, or
+     * {@code afterAnswer} passes without a further byte once something came back.
+     */
+    static Reply exchange(int port, byte[] request, Duration wait, Duration afterAnswer)
+            throws IOException
+    {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(request);
+            socket.getOutputStream().flush();
+            return readUntilClosed(socket, wait, afterAnswer);
+        }
+    }
+
     static Reply readUntilClosed(Socket socket, Duration wait)
+            throws IOException
+    {
+        return readUntilClosed(socket, wait, wait);
+    }
+
+    private static Reply readUntilClosed(Socket socket, Duration wait, Duration afterAnswer)
             throws IOException
     {
         socket.setSoTimeout((int) wait.toMillis());
@@ -63,6 +83,7 @@ final class RawHttp
             int read;
             while ((read = in.read(buffer)) >= 0) {
                 received.write(buffer, 0, read);
+                socket.setSoTimeout((int) afterAnswer.toMillis());
             }
             return new Reply(received.toString(ISO_8859_1), true);
         }

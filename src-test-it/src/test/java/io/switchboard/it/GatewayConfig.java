@@ -22,8 +22,21 @@ record GatewayConfig(
         List<Cluster> clusters,
         Optional<String> adminToken,
         Optional<Path> stateFile,
-        List<Rule> rules)
+        List<Rule> rules,
+        Optional<String> tokenSecret,
+        Optional<ServerTls> serverTls,
+        Map<String, String> groupPolicies)
 {
+    /** PEM files that make the client port speak HTTPS. */
+    record ServerTls(Path certificate, Path key)
+    {
+        ServerTls
+        {
+            requireNonNull(certificate, "certificate is null");
+            requireNonNull(key, "key is null");
+        }
+    }
+
     /** One backend cluster entry of the {@code clusters} list; without a capacity the gateway's default applies. */
     record Cluster(String id, URI uri, String routingGroup, OptionalInt capacity)
     {
@@ -70,11 +83,14 @@ record GatewayConfig(
         requireNonNull(adminToken, "adminToken is null");
         requireNonNull(stateFile, "stateFile is null");
         rules = List.copyOf(rules);
+        requireNonNull(tokenSecret, "tokenSecret is null");
+        requireNonNull(serverTls, "serverTls is null");
+        groupPolicies = Collections.unmodifiableMap(new LinkedHashMap<>(groupPolicies));
     }
 
     GatewayConfig(String proxyListen, String adminListen, String healthInterval, String defaultGroup, List<Cluster> clusters)
     {
-        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of());
+        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of(), Optional.empty(), Optional.empty(), Map.of());
     }
 
     /** The admin token of every test gateway unless a test sets its own: the admin API is closed without one. */
@@ -96,23 +112,43 @@ record GatewayConfig(
 
     GatewayConfig withListeners(String proxyListen, String adminListen)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, groupPolicies);
     }
 
     /** With a token the admin API accepts changes, and refuses every call but health without it. */
     GatewayConfig withAdminToken(String token)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules, tokenSecret, serverTls, groupPolicies);
     }
 
     GatewayConfig withStateFile(Path file)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules, tokenSecret, serverTls, groupPolicies);
     }
 
     GatewayConfig withRules(List<Rule> newRules)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules, tokenSecret, serverTls, groupPolicies);
+    }
+
+    /** The key of routing tokens: a restarted gateway with the same one routes the follow-ups its predecessor handed out. */
+    GatewayConfig withTokenSecret(String secret)
+    {
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, Optional.of(secret), serverTls, groupPolicies);
+    }
+
+    GatewayConfig withServerTls(Path certificate, Path key)
+    {
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret,
+                Optional.of(new ServerTls(certificate, key)), groupPolicies);
+    }
+
+    /** {@code routing.groups.<group>.policy}, such as {@code weighted-round-robin}. */
+    GatewayConfig withGroupPolicy(String group, String policy)
+    {
+        Map<String, String> policies = new LinkedHashMap<>(groupPolicies);
+        policies.put(group, policy);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, policies);
     }
 
     List<String> clusterIds()
@@ -124,8 +160,10 @@ record GatewayConfig(
     {
         StringBuilder yaml = new StringBuilder()
                 .append("server:\n")
-                .append("  listen: ").append(proxyListen).append('\n')
-                .append("admin:\n")
+                .append("  listen: ").append(proxyListen).append('\n');
+        serverTls.ifPresent(tls -> yaml.append("  tls: {certificate: ").append(quoted(tls.certificate().toString()))
+                .append(", key: ").append(quoted(tls.key().toString())).append("}\n"));
+        yaml.append("admin:\n")
                 .append("  listen: ").append(adminListen).append('\n');
         adminToken.ifPresent(token -> yaml.append("  token: ").append(quoted(token)).append('\n'));
         stateFile.ifPresent(file -> yaml.append("  state-file: ").append(quoted(file.toString())).append('\n'));
@@ -133,6 +171,11 @@ record GatewayConfig(
                 .append("  interval: ").append(healthInterval).append('\n')
                 .append("routing:\n")
                 .append("  default-group: ").append(defaultGroup).append('\n');
+        tokenSecret.ifPresent(secret -> yaml.append("  token-secret: ").append(quoted(secret)).append('\n'));
+        if (!groupPolicies.isEmpty()) {
+            yaml.append("  groups:\n");
+            groupPolicies.forEach((group, policy) -> yaml.append("    ").append(group).append(": {policy: ").append(policy).append("}\n"));
+        }
         if (!rules.isEmpty()) {
             yaml.append("  rules:\n");
             for (Rule rule : rules) {

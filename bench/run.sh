@@ -270,11 +270,13 @@ gw_alive() { [ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null; }
 gw_log_tail() { echo "---- last 40 lines of $WORK/gateway.log ----" >&2; tail -n 40 "$WORK/gateway.log" >&2 || true; echo "----" >&2; }
 
 if has_target gateway; then
+  GW_ADMIN_TOKEN="bench-admin-token-$RANDOM$RANDOM$RANDOM"
   cat >"$WORK/gateway.yaml" <<EOF
 server:
   listen: 127.0.0.1:0
 admin:
   listen: 127.0.0.1:0
+  token: $GW_ADMIN_TOKEN
 health:
   interval: 2s
 clusters:
@@ -306,7 +308,7 @@ EOF
   log "gateway ready: proxy=$GW_URL admin=$GW_ADMIN; waiting for both clusters healthy"
   healthy=0
   for i in $(seq 1 300); do
-    body="$(curl -s --max-time 2 "$GW_ADMIN/v1/gateway/clusters" || true)"
+    body="$(curl -s --max-time 2 -H "Authorization: Bearer $GW_ADMIN_TOKEN" "$GW_ADMIN/v1/gateway/clusters" || true)"
     healthy="$(grep -o '"healthy"[[:space:]]*:[[:space:]]*true' <<<"$body" | wc -l || true)"
     [ "$healthy" -ge 2 ] && break
     gw_alive || { gw_log_tail; die "gateway exited while waiting for healthy clusters"; }

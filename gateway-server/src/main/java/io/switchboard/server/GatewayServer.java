@@ -147,6 +147,7 @@ public final class GatewayServer
         });
         this.httpClient = HttpClient.newBuilder()
                 .connectTimeout(config.backend().connectTimeout())
+                .sslContext(TlsContexts.backendJdk(config.backend().configuredTls()))
                 .version(HttpClient.Version.HTTP_1_1)
                 .build();
         this.registry = new ClusterRegistry(config.clusterList());
@@ -235,8 +236,8 @@ public final class GatewayServer
             watcher = new ConfigWatcher(configFile.get(), this::reload);
             watcher.start();
         }
-        log.info("event=started proxy=http://{} admin=http://{} transport={} clusters={} default_group={}",
-                hostPort(proxyAddress), hostPort(adminAddress), transport.name(), config.clusters().size(), config.defaultGroup());
+        log.info("event=started proxy={}://{} admin=http://{} transport={} clusters={} default_group={}",
+                proxyScheme(), hostPort(proxyAddress), hostPort(adminAddress), transport.name(), config.clusters().size(), config.defaultGroup());
     }
 
     /**
@@ -339,7 +340,7 @@ public final class GatewayServer
             throws IOException
     {
         Map<String, String> ready = new LinkedHashMap<>();
-        ready.put("proxy", "http://" + hostPort(proxyAddress));
+        ready.put("proxy", proxyScheme() + "://" + hostPort(proxyAddress));
         ready.put("admin", "http://" + hostPort(adminAddress));
         Path absolute = file.toAbsolutePath();
         Path temporary = absolute.resolveSibling(absolute.getFileName() + ".tmp");
@@ -368,6 +369,17 @@ public final class GatewayServer
         // bounded: a stop must never hang a supervisor's SIGTERM
         boolean stopped = accept.awaitUninterruptibly(7, TimeUnit.SECONDS) & workers.awaitUninterruptibly(7, TimeUnit.SECONDS);
         log.info("event=stopped clean={}", stopped);
+    }
+
+    private String proxyScheme()
+    {
+        return config.server().configuredTls().isPresent() ? "https" : "http";
+    }
+
+    /** Client connections open now. */
+    public int openProxyConnections()
+    {
+        return proxyServer.openConnections();
     }
 
     private static String hostPort(InetSocketAddress address)

@@ -51,10 +51,10 @@ final class Demo
                 Switchboard is running. Connect with:
                   Trino CLI : java -jar %s --server %s --user demo
                   JDBC      : jdbc:trino://%s:%d?user=demo
-                  Admin API : curl %s/v1/gateway/clusters
+                  Admin API : curl -H 'Authorization: Bearer %s' %s/v1/gateway/clusters
                 Logs: gateway %s; Trino %s
                 Press Ctrl-C to stop everything.""".formatted(
-                ItEnvironment.trinoCliJar(), proxy, proxy.getHost(), proxy.getPort(), gateway.adminUri(),
+                ItEnvironment.trinoCliJar(), proxy, proxy.getHost(), proxy.getPort(), gateway.config().adminToken().orElseThrow(), gateway.adminUri(),
                 gateway.logFile(), instances.resolve("*/trino.log")));
         new CountDownLatch(1).await();
     }

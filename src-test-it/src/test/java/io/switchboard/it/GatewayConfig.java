@@ -23,8 +23,21 @@ record GatewayConfig(
         Optional<String> adminToken,
         Optional<Path> stateFile,
         List<Rule> rules,
+        Optional<String> tokenSecret,
+        Optional<ServerTls> serverTls,
+        Map<String, String> groupPolicies,
         String routingExtras)
 {
+    /** PEM files that make the client port speak HTTPS. */
+    record ServerTls(Path certificate, Path key)
+    {
+        ServerTls
+        {
+            requireNonNull(certificate, "certificate is null");
+            requireNonNull(key, "key is null");
+        }
+    }
+
     /** One backend cluster entry of the {@code clusters} list; without a capacity the gateway's default applies. */
     record Cluster(String id, URI uri, String routingGroup, OptionalInt capacity)
     {
@@ -71,18 +84,24 @@ record GatewayConfig(
         requireNonNull(adminToken, "adminToken is null");
         requireNonNull(stateFile, "stateFile is null");
         rules = List.copyOf(rules);
+        requireNonNull(tokenSecret, "tokenSecret is null");
+        requireNonNull(serverTls, "serverTls is null");
+        groupPolicies = Collections.unmodifiableMap(new LinkedHashMap<>(groupPolicies));
         requireNonNull(routingExtras, "routingExtras is null");
     }
 
     GatewayConfig(String proxyListen, String adminListen, String healthInterval, String defaultGroup, List<Cluster> clusters)
     {
-        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of(), "");
+        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of(), Optional.empty(), Optional.empty(), Map.of(), "");
     }
+
+    /** The admin token of every test gateway unless a test sets its own: the admin API is closed without one. */
+    static final String DEFAULT_ADMIN_TOKEN = "switchboard-it-admin-token";
 
     /** Both listeners on port 0 so that parallel or repeated runs never collide; the ready file says where they landed. */
     static GatewayConfig onFreePorts(String defaultGroup, List<Cluster> clusters)
     {
-        return new GatewayConfig("127.0.0.1:0", "127.0.0.1:0", "500ms", defaultGroup, clusters);
+        return new GatewayConfig("127.0.0.1:0", "127.0.0.1:0", "500ms", defaultGroup, clusters).withAdminToken(DEFAULT_ADMIN_TOKEN);
     }
 
     /** The shared Trino servers as the {@code adhoc} group, the way most tests see the gateway. */
@@ -95,29 +114,49 @@ record GatewayConfig(
 
     GatewayConfig withListeners(String proxyListen, String adminListen)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, routingExtras);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, groupPolicies, routingExtras);
     }
 
     /** With a token the admin API accepts changes, and refuses every call but health without it. */
     GatewayConfig withAdminToken(String token)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules, routingExtras);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules, tokenSecret, serverTls, groupPolicies, routingExtras);
     }
 
     GatewayConfig withStateFile(Path file)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules, routingExtras);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules, tokenSecret, serverTls, groupPolicies, routingExtras);
     }
 
     GatewayConfig withRules(List<Rule> newRules)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules, routingExtras);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules, tokenSecret, serverTls, groupPolicies, routingExtras);
+    }
+
+    /** The key of routing tokens: a restarted gateway with the same one routes the follow-ups its predecessor handed out. */
+    GatewayConfig withTokenSecret(String secret)
+    {
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, Optional.of(secret), serverTls, groupPolicies, routingExtras);
+    }
+
+    GatewayConfig withServerTls(Path certificate, Path key)
+    {
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret,
+                Optional.of(new ServerTls(certificate, key)), groupPolicies, routingExtras);
     }
 
     /** More of the {@code routing} section, as YAML indented under it, such as {@code queue:} and {@code limits:}. */
     GatewayConfig withRoutingYaml(String yaml)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, yaml);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, groupPolicies, yaml);
+    }
+
+    /** {@code routing.groups.<group>.policy}, such as {@code weighted-round-robin}. */
+    GatewayConfig withGroupPolicy(String group, String policy)
+    {
+        Map<String, String> policies = new LinkedHashMap<>(groupPolicies);
+        policies.put(group, policy);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, policies, routingExtras);
     }
 
     List<String> clusterIds()
@@ -129,8 +168,10 @@ record GatewayConfig(
     {
         StringBuilder yaml = new StringBuilder()
                 .append("server:\n")
-                .append("  listen: ").append(proxyListen).append('\n')
-                .append("admin:\n")
+                .append("  listen: ").append(proxyListen).append('\n');
+        serverTls.ifPresent(tls -> yaml.append("  tls: {certificate: ").append(quoted(tls.certificate().toString()))
+                .append(", key: ").append(quoted(tls.key().toString())).append("}\n"));
+        yaml.append("admin:\n")
                 .append("  listen: ").append(adminListen).append('\n');
         adminToken.ifPresent(token -> yaml.append("  token: ").append(quoted(token)).append('\n'));
         stateFile.ifPresent(file -> yaml.append("  state-file: ").append(quoted(file.toString())).append('\n'));
@@ -138,6 +179,11 @@ record GatewayConfig(
                 .append("  interval: ").append(healthInterval).append('\n')
                 .append("routing:\n")
                 .append("  default-group: ").append(defaultGroup).append('\n');
+        tokenSecret.ifPresent(secret -> yaml.append("  token-secret: ").append(quoted(secret)).append('\n'));
+        if (!groupPolicies.isEmpty()) {
+            yaml.append("  groups:\n");
+            groupPolicies.forEach((group, policy) -> yaml.append("    ").append(group).append(": {policy: ").append(policy).append("}\n"));
+        }
         if (!rules.isEmpty()) {
             yaml.append("  rules:\n");
             for (Rule rule : rules) {

@@ -223,6 +223,32 @@ final class GatewayProcess
         }
     }
 
+    /**
+     * Kills the gateway with SIGKILL, as a crash or the OOM killer would: no shutdown hook runs, its connections are
+     * cut by the kernel. {@link #startAgain} brings it back.
+     */
+    void kill()
+            throws InterruptedException
+    {
+        if (!running) {
+            throw new IllegalStateException("gateway " + name + " is not running");
+        }
+        running = false;
+        process.kill();
+    }
+
+    /** Starts a killed or stopped gateway again with the same config (token secret included) on the same ports. */
+    void startAgain()
+            throws IOException, InterruptedException
+    {
+        URI oldProxy = proxyUri;
+        URI oldAdmin = adminUri;
+        launch(config.withListeners("127.0.0.1:" + oldProxy.getPort(), "127.0.0.1:" + oldAdmin.getPort()));
+        if (!proxyUri.equals(oldProxy) || !adminUri.equals(oldAdmin)) {
+            throw new AssertionError("gateway " + name + " came back on " + proxyUri + " / " + adminUri + " instead of " + oldProxy + " / " + oldAdmin);
+        }
+    }
+
     /** Sends SIGTERM; a gateway that ignores it is killed and the problem remembered for {@link #stopAndVerify}. */
     void stop()
             throws InterruptedException

@@ -124,7 +124,8 @@ final class TestPrometheusScrape
     private static JsonNode gatewayQueries()
             throws Exception
     {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(GATEWAY.gateway().adminUri().resolve("/v1/gateway/queries?limit=100")).build(),
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(GATEWAY.gateway().adminUri().resolve("/v1/gateway/queries?limit=100"))
+                        .header("Authorization", "Bearer " + GATEWAY.gateway().config().adminToken().orElseThrow()).build(),
                 HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(response.body());
     }

@@ -103,15 +103,19 @@ public final class GatewayPaths
         return isClean(path);
     }
 
-    /** No dot segments, no empty segments, no encoded slash, dot or backslash. */
+    /** No dot segments (not even with a path parameter), no empty segments, no encoded slash, dot or backslash. */
     public static boolean isClean(String path)
     {
         int length = path.length();
         int segmentStart = 0;
+        int parameterStart = -1;
         for (int i = 0; i <= length; i++) {
             char c = i < length ? path.charAt(i) : '/';
             if (c == '\\') {
                 return false;
+            }
+            if (c == ';' && parameterStart < 0) {
+                parameterStart = i;
             }
             if (c == '%' && i + 2 < length && isForbiddenEscape(path.charAt(i + 1), path.charAt(i + 2))) {
                 return false;
@@ -121,6 +125,11 @@ public final class GatewayPaths
                 if (i > 0 && i < length && segmentLength == 0) {
                     // an empty segment: "//"
                     return false;
+                }
+                // a path parameter does not hide a dot segment: servers such as Jetty read "..;x" as ".."
+                if (parameterStart >= 0) {
+                    segmentLength = parameterStart - segmentStart;
+                    parameterStart = -1;
                 }
                 if ((segmentLength == 1 && path.charAt(segmentStart) == '.')
                         || (segmentLength == 2 && path.charAt(segmentStart) == '.' && path.charAt(segmentStart + 1) == '.')) {

@@ -58,6 +58,8 @@ final class TestGatewayPaths
         assertThat(GatewayPaths.isAllowedRoutedPath("/v1/statement/../../v1/node")).isFalse();
         assertThat(GatewayPaths.isAllowedRoutedPath("/v1/statement/%2e%2e/x")).isFalse();
         assertThat(GatewayPaths.isAllowedRoutedPath("/v1/statement//x")).isFalse();
+        assertThat(GatewayPaths.isAllowedRoutedPath("/v1/statement/..;/..;/v1/node")).isFalse();
+        assertThat(GatewayPaths.isAllowedRoutedPath("/v1/statement/.;x/queued")).isFalse();
         assertThat(GatewayPaths.isAllowedRoutedPath("/v1/node")).isFalse();
     }
 

@@ -60,8 +60,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The operators' JSON API on the admin port: gateway health, clusters and their admin state, recent queries and
- * cancelling them, and routing explained. Every call but health needs the bearer token when one is configured;
- * without a token, only reading is allowed.
+ * cancelling them, and routing explained. Every call needs the bearer token, compared in constant time, except
+ * health (for load balancers) and, unless {@code metrics.require-token} is set, the metrics scrape. Without a configured
+ * token, the API is closed.
  */
 @ChannelHandler.Sharable
 public final class AdminHandler
@@ -158,23 +159,25 @@ public final class AdminHandler
             health(ctx, request);
             return;
         }
-        if (path.equals(OPENAPI) && method.equals(HttpMethod.GET)) {
-            openApi(ctx, request);
-            return;
-        }
         if (path.equals("/metrics") && method.equals(HttpMethod.GET) && (!services.metricsNeedToken() || authorized(request))) {
             metrics(ctx, request);
             return;
         }
+        if (services.token().isEmpty()) {
+            error(ctx, request, HttpResponseStatus.FORBIDDEN, "the admin API is closed: set admin.token or SWITCHBOARD_ADMIN_TOKEN to use it");
+            return;
+        }
         if (!authorized(request)) {
+            // never the presented value: a near-miss token in a log is a leaked token
+            log.warn("event=admin_unauthorized remote={} method={} path={} authorization_header={}", ctx.channel().remoteAddress(), method, path,
+                    request.headers().contains(HttpHeaderNames.AUTHORIZATION) ? "present" : "absent");
             FullHttpResponse response = json(ctx, HttpResponseStatus.UNAUTHORIZED, Map.of("error", "a valid admin token is required: Authorization: Bearer <token>"));
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"switchboard\"");
             send(ctx, request, response);
             return;
         }
-        boolean mutation = !method.equals(HttpMethod.GET) && !path.equals("/v1/gateway/route/explain");
-        if (mutation && services.token().isEmpty()) {
-            error(ctx, request, HttpResponseStatus.FORBIDDEN, "the admin API is read-only: set admin.token or SWITCHBOARD_ADMIN_TOKEN to allow changes");
+        if (path.equals(OPENAPI) && method.equals(HttpMethod.GET)) {
+            openApi(ctx, request);
             return;
         }
         if (path.equals(CLUSTERS) && method.equals(HttpMethod.GET)) {
@@ -478,7 +481,7 @@ public final class AdminHandler
     private boolean authorized(FullHttpRequest request)
     {
         if (services.token().isEmpty()) {
-            return true;
+            return false;
         }
         String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {

@@ -23,6 +23,13 @@ public record AdminConfig(HostAndPort listen, String token, Path stateFile, Inte
         require(queryHistory >= 1, "query-history: must be at least 1");
     }
 
+    /** Keeps the token out of logs and error messages. */
+    @Override
+    public String toString()
+    {
+        return "AdminConfig[listen=" + listen + ", token=" + (token == null ? "none" : "***") + ", stateFile=" + stateFile + ", queryHistory=" + queryHistory + "]";
+    }
+
     static AdminConfig defaults()
     {
         return new AdminConfig(null, null, null, null);

@@ -11,8 +11,9 @@ import java.time.Duration;
  *     a second, so this only catches a coordinator that stopped responding
  * @param idleTimeout how long a response may pause mid-body, and how long an unused pooled connection is kept
  * @param maxIdleConnections pooled idle connections kept per cluster and event-loop thread
+ * @param tls how {@code https} clusters are trusted; without it, the JDK's default trust store
  */
-public record BackendConfig(Duration connectTimeout, Duration responseTimeout, Duration idleTimeout, Integer maxIdleConnections)
+public record BackendConfig(Duration connectTimeout, Duration responseTimeout, Duration idleTimeout, Integer maxIdleConnections, BackendTlsConfig tls)
 {
     public BackendConfig
     {
@@ -26,8 +27,13 @@ public record BackendConfig(Duration connectTimeout, Duration responseTimeout, D
         require(maxIdleConnections >= 0, "max-idle-connections: must not be negative");
     }
 
+    public java.util.Optional<BackendTlsConfig> configuredTls()
+    {
+        return java.util.Optional.ofNullable(tls);
+    }
+
     static BackendConfig defaults()
     {
-        return new BackendConfig(null, null, null, null);
+        return new BackendConfig(null, null, null, null, null);
     }
 }

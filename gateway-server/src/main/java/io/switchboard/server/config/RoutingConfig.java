@@ -69,4 +69,13 @@ public record RoutingConfig(
     {
         return new RoutingConfig(null, null, null, null, null, null, null, null, null, null, null, null);
     }
+
+    /** Keeps the token secret out of logs and error messages. */
+    @Override
+    public String toString()
+    {
+        return "RoutingConfig[defaultGroup=" + defaultGroup + ", rules=" + rules + ", groups=" + groups + ", allowGroupHeader=" + allowGroupHeader
+                + ", panicThreshold=" + panicThreshold + ", maxSubmitAttempts=" + maxSubmitAttempts + ", tokenSecret=" + (tokenSecret == null ? "none" : "***")
+                + ", queryMapSize=" + queryMapSize + ", locateTimeout=" + locateTimeout + ", inFlightExpiry=" + inFlightExpiry + "]";
+    }
 }

@@ -14,6 +14,10 @@ import java.util.Optional;
  * @param maxRequestBody the largest request body (a statement's SQL) accepted; larger ones get 413
  * @param idleTimeout a client connection with no request for this long is closed
  * @param ioThreads event-loop threads; 0 means two per core
+ * @param maxConnections client connections held open at once; one more is answered 503 and closed
+ * @param requestReadTimeout a request must arrive whole within this time of its first byte (slowloris); a slower one
+ *     is refused with 408 and its connection closed
+ * @param tls when present, the client port speaks only HTTPS
  */
 public record ServerConfig(
         HostAndPort listen,
@@ -23,7 +27,10 @@ public record ServerConfig(
         DataSize maxRequestBody,
         Duration idleTimeout,
         Integer maxPipelinedRequests,
-        Integer ioThreads)
+        Integer ioThreads,
+        Integer maxConnections,
+        Duration requestReadTimeout,
+        ServerTlsConfig tls)
 {
     public ServerConfig
     {
@@ -34,6 +41,8 @@ public record ServerConfig(
         idleTimeout = idleTimeout == null ? Duration.ofMinutes(5) : idleTimeout;
         maxPipelinedRequests = maxPipelinedRequests == null ? 16 : maxPipelinedRequests;
         ioThreads = ioThreads == null ? 0 : ioThreads;
+        maxConnections = maxConnections == null ? 10_000 : maxConnections;
+        requestReadTimeout = requestReadTimeout == null ? Duration.ofSeconds(60) : requestReadTimeout;
         if (publicUri != null) {
             require("http".equals(publicUri.getScheme()) || "https".equals(publicUri.getScheme()), "public-uri: must be an http or https URI");
             require(publicUri.getHost() != null, "public-uri: has no host");
@@ -46,6 +55,8 @@ public record ServerConfig(
         require(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle-timeout: must be positive");
         require(maxPipelinedRequests >= 1, "max-pipelined-requests: must be at least 1");
         require(ioThreads >= 0, "io-threads: must not be negative");
+        require(maxConnections >= 1, "max-connections: must be at least 1");
+        require(requestReadTimeout.toMillis() >= 1, "request-read-timeout: must be positive");
     }
 
     public Optional<URI> configuredPublicUri()
@@ -53,8 +64,13 @@ public record ServerConfig(
         return Optional.ofNullable(publicUri);
     }
 
+    public Optional<ServerTlsConfig> configuredTls()
+    {
+        return Optional.ofNullable(tls);
+    }
+
     static ServerConfig defaults()
     {
-        return new ServerConfig(null, null, null, null, null, null, null, null);
+        return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
 }

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.switchboard.core.Cluster;
 import io.switchboard.core.ClusterId;
@@ -33,12 +34,19 @@ final class BackendPool
     private final Bootstrap bootstrap;
     private final int maxIdlePerCluster;
     private final Map<ClusterId, ArrayDeque<Channel>> idle = new HashMap<>();
+    private final SslContext tls;
+    private final long idleMillis;
 
-    BackendPool(EventLoop eventLoop, Class<? extends Channel> channelClass, Duration connectTimeout, Duration idleTimeout, int maxIdlePerCluster)
+    /**
+     * @param tls used for {@code https} clusters
+     */
+    BackendPool(EventLoop eventLoop, Class<? extends Channel> channelClass, Duration connectTimeout, Duration idleTimeout, int maxIdlePerCluster, SslContext tls)
     {
         this.eventLoop = requireNonNull(eventLoop, "eventLoop is null");
         this.maxIdlePerCluster = maxIdlePerCluster;
+        this.tls = requireNonNull(tls, "tls is null");
         long idleMillis = idleTimeout.toMillis();
+        this.idleMillis = idleMillis;
         this.bootstrap = new Bootstrap()
                 .group(eventLoop)
                 .channel(channelClass)
@@ -51,12 +59,17 @@ final class BackendPool
                     @Override
                     protected void initChannel(Channel channel)
                     {
-                        channel.pipeline()
-                                .addLast("codec", new HttpClientCodec(4096, 64 * 1024, 64 * 1024))
-                                .addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
-                                .addLast(BackendHandler.NAME, new BackendHandler());
+                        addHttpHandlers(channel, idleMillis);
                     }
                 });
+    }
+
+    private static void addHttpHandlers(Channel channel, long idleMillis)
+    {
+        channel.pipeline()
+                .addLast("codec", new HttpClientCodec(4096, 64 * 1024, 64 * 1024))
+                .addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
+                .addLast(BackendHandler.NAME, new BackendHandler());
     }
 
     Lease acquire(Cluster cluster)
@@ -74,7 +87,22 @@ final class BackendPool
     /** A new connection, never a pooled one. */
     Lease connect(Cluster cluster)
     {
-        return new Lease(bootstrap.connect(cluster.uri().getHost(), cluster.port()), false);
+        if (!cluster.secure()) {
+            return new Lease(bootstrap.connect(cluster.uri().getHost(), cluster.port()), false);
+        }
+        String host = cluster.uri().getHost();
+        int port = cluster.port();
+        Bootstrap secure = bootstrap.clone().handler(new ChannelInitializer<Channel>()
+        {
+            @Override
+            protected void initChannel(Channel channel)
+            {
+                // the host name goes into SNI and is checked against the cluster's certificate
+                channel.pipeline().addLast("tls", tls.newHandler(channel.alloc(), host, port));
+                addHttpHandlers(channel, idleMillis);
+            }
+        });
+        return new Lease(secure.connect(host, port), false);
     }
 
     /** Returns a connection whose response was read to the end; it keeps reading so that a close is noticed. */

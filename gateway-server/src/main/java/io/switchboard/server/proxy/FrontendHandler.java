@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.switchboard.core.ClusterId;
@@ -109,7 +110,8 @@ final class FrontendHandler
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
             request.release();
-            HttpResponseStatus status = cause instanceof TooLongFrameException ? tooLongStatus(cause) : HttpResponseStatus.BAD_REQUEST;
+            HttpResponseStatus status = cause instanceof RefusedRequestException refused ? refused.status()
+                    : cause instanceof TooLongFrameException ? tooLongStatus(cause) : HttpResponseStatus.BAD_REQUEST;
             rejectAndClose(status, "Bad request: " + (cause == null ? "malformed HTTP" : cause.getMessage()));
             return;
         }
@@ -530,7 +532,7 @@ final class FrontendHandler
                 family,
                 Optional.ofNullable(headers.get(family.user())),
                 Optional.ofNullable(headers.get(family.source())),
-                PublicBase.of(context.publicUri(), headers, context.listenAddress()),
+                PublicBase.of(context.publicUri(), headers, context.listenAddress(), ctx.pipeline().get(SslHandler.class) != null),
                 HttpUtil.isKeepAlive(request),
                 clientAddress(ctx.channel().remoteAddress()));
     }

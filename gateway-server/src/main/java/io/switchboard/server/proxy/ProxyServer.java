@@ -13,6 +13,8 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.handler.ssl.SslContext;
+import io.switchboard.server.TlsContexts;
 import io.switchboard.server.Transport;
 import io.switchboard.server.config.BackendConfig;
 import io.switchboard.server.config.ServerConfig;
@@ -20,17 +22,23 @@ import io.switchboard.server.config.ServerConfig;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** The client-facing HTTP/1.1 listener and the per-event-loop backend connection pools behind it. */
 public final class ProxyServer
 {
+    private static final String TLS = "tls";
+    private static final String REFUSAL = "refusal";
+
     private final ServerConfig config;
     private final ProxyContext context;
     private final Transport transport;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final Map<EventExecutor, BackendPool> pools;
+    private final ConnectionLimit connectionLimit;
+    private final Optional<SslContext> tls;
     private Channel serverChannel;
 
     public ProxyServer(ServerConfig config, BackendConfig backend, ProxyContext context, Transport transport, EventLoopGroup acceptGroup, EventLoopGroup workerGroup)
@@ -40,9 +48,13 @@ public final class ProxyServer
         this.transport = requireNonNull(transport, "transport is null");
         this.acceptGroup = requireNonNull(acceptGroup, "acceptGroup is null");
         this.workerGroup = requireNonNull(workerGroup, "workerGroup is null");
+        this.connectionLimit = new ConnectionLimit(config.maxConnections());
+        this.tls = config.configuredTls().map(TlsContexts::server);
+        SslContext backendTls = TlsContexts.backend(backend.configuredTls());
         Map<EventExecutor, BackendPool> perLoop = new HashMap<>();
         for (EventExecutor executor : workerGroup) {
-            perLoop.put(executor, new BackendPool((EventLoop) executor, transport.clientChannel(), backend.connectTimeout(), backend.idleTimeout(), backend.maxIdleConnections()));
+            perLoop.put(executor, new BackendPool((EventLoop) executor, transport.clientChannel(), backend.connectTimeout(), backend.idleTimeout(), backend.maxIdleConnections(),
+                    backendTls));
         }
         this.pools = Map.copyOf(perLoop);
     }
@@ -64,15 +76,29 @@ public final class ProxyServer
                     @Override
                     protected void initChannel(Channel channel)
                     {
+                        tls.ifPresent(context -> channel.pipeline().addLast(TLS, context.newHandler(channel.alloc())));
+                        if (!connectionLimit.admit(channel)) {
+                            channel.pipeline().addLast(REFUSAL, ConnectionLimit.refusal());
+                            return;
+                        }
+                        RequestGuard guard = new RequestGuard(config.requestReadTimeout());
                         channel.pipeline()
+                                .addLast(RequestGuard.WATCH, guard.watch())
                                 .addLast("codec", new HttpServerCodec(config.maxInitialLine().bytes(), config.maxHeaderSize().bytes(), 64 * 1024))
                                 .addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
                                 .addLast("aggregator", new HttpObjectAggregator(config.maxRequestBody().bytes()))
+                                .addLast(RequestGuard.CHECK, guard.check())
                                 .addLast(FrontendHandler.NAME, new FrontendHandler(context, pools.get(channel.eventLoop())));
                     }
                 });
         serverChannel = bootstrap.bind(config.listen().host(), config.listen().port()).sync().channel();
         return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Client connections open now, refused ones still lingering included. */
+    public int openConnections()
+    {
+        return connectionLimit.open();
     }
 
     public void stop()

@@ -11,7 +11,10 @@ final class PublicBase
 {
     private PublicBase() {}
 
-    static String of(Optional<URI> configured, HttpHeaders headers, String listenAddress)
+    /**
+     * @param secure whether the client reached the gateway over TLS: then its URIs default to https
+     */
+    static String of(Optional<URI> configured, HttpHeaders headers, String listenAddress, boolean secure)
     {
         if (configured.isPresent()) {
             URI uri = configured.get();
@@ -19,7 +22,7 @@ final class PublicBase
         }
         String proto = first(headers.get("X-Forwarded-Proto"));
         if (!"https".equalsIgnoreCase(proto)) {
-            proto = "http";
+            proto = secure ? "https" : "http";
         }
         String host = first(headers.get("X-Forwarded-Host"));
         if (!isAuthority(host)) {

@@ -109,10 +109,12 @@ final class TestOpenApiContract
     void operationsOtherThanHealthNeedTheToken()
             throws Exception
     {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminAddress().getPort() + "/v1/gateway/clusters")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        for (String path : List.of("/v1/gateway/clusters", "/v1/gateway/openapi.yaml")) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminAddress().getPort() + path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
 
-        assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(response.statusCode()).as(path).isEqualTo(401);
+        }
     }
 
     private static String sampleBody(String path)

@@ -4,6 +4,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * A hand-written stand-in for a Trino coordinator: answers {@code /v1/info}, a submission, and two polls, with URIs
@@ -32,15 +35,29 @@ public final class FakeTrino
     public FakeTrino(String name)
             throws IOException
     {
+        this(name, null);
+    }
+
+    /** A coordinator serving HTTPS with {@code tls}, or plain HTTP when it is null. */
+    public FakeTrino(String name, SSLContext tls)
+            throws IOException
+    {
         this.name = name;
-        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        if (tls == null) {
+            this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        }
+        else {
+            HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            this.server = https;
+        }
         server.createContext("/", this::handle);
         server.start();
     }
 
     public String uri()
     {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort();
     }
 
     public List<Seen> seen()

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.TestInstance;
 final class TestProxyServer
 {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ADMIN_TOKEN = "proxy-test-admin-token";
 
     private FakeTrino alpha;
     private FakeTrino beta;
@@ -56,6 +57,7 @@ final class TestProxyServer
                   listen: 127.0.0.1:0
                 admin:
                   listen: 127.0.0.1:0
+                  token: %s
                 health:
                   interval: 200ms
                   unhealthy-threshold: 1
@@ -68,12 +70,13 @@ final class TestProxyServer
                   - {id: alpha, uri: "%s", routing-group: adhoc}
                   - {id: beta, uri: "%s", routing-group: adhoc}
                   - {id: dead, uri: "http://127.0.0.1:%d", routing-group: lonely}
-                """.formatted(alpha.uri(), beta.uri(), deadPort).getBytes(UTF_8), "test");
+                """.formatted(ADMIN_TOKEN, alpha.uri(), beta.uri(), deadPort).getBytes(UTF_8), "test");
         gateway = new GatewayServer(config, Map.of());
         gateway.start();
         proxy = "http://127.0.0.1:" + gateway.proxyAddress().getPort();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline && !get(adminUri("/v1/gateway/clusters")).body().contains("\"healthy\":true,\"lastProbe\"")) {
+        while (System.nanoTime() < deadline && !http.send(HttpRequest.newBuilder(adminUri("/v1/gateway/clusters")).header("Authorization", "Bearer " + ADMIN_TOKEN).build(),
+                HttpResponse.BodyHandlers.ofString()).body().contains("\"healthy\":true,\"lastProbe\"")) {
             Thread.sleep(50);
         }
         Thread.sleep(500);

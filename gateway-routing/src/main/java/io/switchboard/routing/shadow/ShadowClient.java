@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
@@ -80,11 +81,19 @@ public final class ShadowClient
         this.maxResultBytes = maxResultBytes;
     }
 
-    /** Submits the statement to the cluster and returns at once; the run's result completes when the query ended. */
+    /**
+     * Submits the statement to the cluster from the executor and returns at once; the run's result completes when the
+     * query ended.
+     */
     public Run start(Cluster cluster, ShadowRequest request)
     {
         Run run = new Run(cluster, request);
-        run.submit();
+        try {
+            executor.execute(run::submit);
+        }
+        catch (RejectedExecutionException e) {
+            run.end(Outcome.ERROR, null, "the gateway is stopping", -1);
+        }
         return run;
     }
 

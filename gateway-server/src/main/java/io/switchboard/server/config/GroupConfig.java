@@ -10,8 +10,9 @@ import io.switchboard.routing.policy.Policies;
  * @param policy {@code least-loaded} (default), {@code weighted-round-robin}, {@code random} or {@code user-hash}
  * @param fallback the group that takes this group's queries when none of its clusters is eligible; without one the
  *     group is isolated and such queries fail at once with an error naming it
+ * @param shadow the shadow cluster the group mirrors sampled read-only statements to; null for none
  */
-public record GroupConfig(String policy, String fallback)
+public record GroupConfig(String policy, String fallback, GroupShadowConfig shadow)
 {
     public GroupConfig
     {
@@ -19,8 +20,13 @@ public record GroupConfig(String policy, String fallback)
         require(Policies.NAMES.contains(policy), "policy: must be one of " + Policies.NAMES + ", got '" + policy + "'");
     }
 
+    public GroupConfig(String policy, String fallback)
+    {
+        this(policy, fallback, null);
+    }
+
     static GroupConfig defaults()
     {
-        return new GroupConfig(null, null);
+        return new GroupConfig(null, null, null);
     }
 }

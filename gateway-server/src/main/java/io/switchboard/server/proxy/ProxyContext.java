@@ -38,7 +38,8 @@ public record ProxyContext(
         String listenAddress,
         Duration responseTimeout,
         int maxPipelinedRequests,
-        int maxSubmitAttempts)
+        int maxSubmitAttempts,
+        StatementTap tap)
 {
     public ProxyContext
     {
@@ -58,5 +59,15 @@ public record ProxyContext(
         requireNonNull(publicUri, "publicUri is null");
         requireNonNull(listenAddress, "listenAddress is null");
         requireNonNull(responseTimeout, "responseTimeout is null");
+        requireNonNull(tap, "tap is null");
+    }
+
+    /** Without a statement tap. */
+    public ProxyContext(ClusterRegistry registry, Router router, LoadTracker loadTracker, OutlierDetector outliers, QueryHistory history, GatewayMetrics metrics,
+            Clock clock, QueryAffinity affinity, QueryLocator locator, RoutingTokenCodec tokens, JsonFactory jsonFactory, QueryResultsErrors errors,
+            GatewayQueryIds queryIds, Optional<URI> publicUri, String listenAddress, Duration responseTimeout, int maxPipelinedRequests, int maxSubmitAttempts)
+    {
+        this(registry, router, loadTracker, outliers, history, metrics, clock, affinity, locator, tokens, jsonFactory, errors, queryIds, publicUri, listenAddress,
+                responseTimeout, maxPipelinedRequests, maxSubmitAttempts, StatementTap.NONE);
     }
 }

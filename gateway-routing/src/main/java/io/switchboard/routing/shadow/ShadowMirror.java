@@ -116,7 +116,13 @@ public final class ShadowMirror
         /** The page passed through whole; its summary says whether the query ended. */
         public void completed(StatementSummary summary)
         {
-            query.page(token, digest, summary);
+            query.page(token, digest, summary, true);
+        }
+
+        /** The page passed through, but its rows could not be counted: the primary's rows are then not compared. */
+        public void completedUncounted(StatementSummary summary)
+        {
+            query.page(token, digest, summary, false);
         }
     }
 
@@ -317,6 +323,7 @@ public final class ShadowMirror
         private final long startNanos = System.nanoTime();
         private final ResultDigest primaryRows = new ResultDigest();
         private long lastToken = -1;
+        private boolean rowsUncounted;
         private ShadowClient.Run run;
         private Outcome stopBeforeStart;
         private SideResult primary;
@@ -346,10 +353,11 @@ public final class ShadowMirror
                     : new SideResult(shadowCluster, null, Outcome.ERROR, null, String.valueOf(failure), false, 0, 0, elapsedMillis())));
         }
 
-        synchronized void page(long token, ResultDigest rows, StatementSummary summary)
+        synchronized void page(long token, ResultDigest rows, StatementSummary summary, boolean counted)
         {
             if (token < 0 || token > lastToken) {
                 primaryRows.add(rows);
+                rowsUncounted |= !counted;
                 lastToken = Math.max(lastToken, token);
             }
             if (summary.terminal()) {
@@ -369,7 +377,7 @@ public final class ShadowMirror
                         : Outcome.FAILED;
                 long elapsed = summary.elapsedMillis() >= 0 ? summary.elapsedMillis() : elapsedMillis();
                 primary = new SideResult(request.primaryCluster().value(), request.primaryQuery().value(), outcome, summary.errorName(), summary.errorMessage(),
-                        outcome == Outcome.FINISHED && !primaryRows.spooled(), primaryRows.rows(), primaryRows.checksum(), elapsed);
+                        outcome == Outcome.FINISHED && !primaryRows.spooled() && !rowsUncounted, primaryRows.rows(), primaryRows.checksum(), elapsed);
                 cancelled = outcome == Outcome.CANCELLED && shadow == null;
             }
             if (cancelled) {

@@ -251,6 +251,22 @@ final class TestShadowMirror
     }
 
     @Test
+    void aPageWhoseRowsCouldNotBeCountedLeavesTheRowsOutOfTheComparison()
+            throws Exception
+    {
+        QueryId primary = nextQueryId();
+        mirror.offer(MIRROR_ALL, primary, PRIMARY, "SELECT n, s FROM t", HEADERS);
+
+        mirror.page(primary, 0).completedUncounted(new StatementSummary(primary.value(), "RUNNING", true, null, null, null, null, -1));
+        primaryPage(primary, 1, null, true);
+
+        Comparison comparison = awaitComparison();
+        assertThat(comparison.primary().rowsKnown()).isFalse();
+        assertThat(comparison.primary().checksumHex()).isNull();
+        assertThat(comparison.verdict()).isEqualTo(Verdict.MATCH);
+    }
+
+    @Test
     void aShadowResultOverTheLimitIsCancelled()
             throws Exception
     {

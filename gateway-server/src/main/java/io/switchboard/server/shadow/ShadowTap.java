@@ -2,6 +2,8 @@ package io.switchboard.server.shadow;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.util.AsciiString;
@@ -16,6 +18,7 @@ import io.switchboard.routing.shadow.ShadowMirror;
 import io.switchboard.routing.shadow.ShadowRequest;
 import io.switchboard.server.proxy.StatementTap;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -23,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Connects the proxy to the {@link ShadowMirror}: offers sampled submissions, and watches the pages of mirrored
@@ -32,6 +37,7 @@ import java.util.Set;
 public final class ShadowTap
         implements StatementTap
 {
+    private static final Logger log = LoggerFactory.getLogger(ShadowTap.class);
     private static final String EXECUTING = GatewayPaths.STATEMENT + "/executing/";
     private static final Set<AsciiString> NOT_COPIED = Set.of(
             HttpHeaderNames.CONNECTION,
@@ -54,6 +60,17 @@ public final class ShadowTap
     @Override
     public void submitted(QueryId queryId, FullHttpRequest request, Cluster cluster, RoutingGroup group)
     {
+        try {
+            offer(queryId, request, cluster, group);
+        }
+        catch (RuntimeException e) {
+            // shadow work must never reach the client's query
+            log.warn("event=shadow_failed query_id={} cause=\"{}\"", queryId, e.toString());
+        }
+    }
+
+    private void offer(QueryId queryId, FullHttpRequest request, Cluster cluster, RoutingGroup group)
+    {
         Optional<ShadowGroup> shadow = mirror.group(group);
         if (shadow.isEmpty() || !mirror.sampled(shadow.get())) {
             return;
@@ -75,6 +92,17 @@ public final class ShadowTap
         if (!mirror.tracking()) {
             return null;
         }
+        try {
+            return watch(backendTarget);
+        }
+        catch (RuntimeException e) {
+            log.warn("event=shadow_failed target={} cause=\"{}\"", backendTarget, e.toString());
+            return null;
+        }
+    }
+
+    private PageWatch watch(String backendTarget)
+    {
         int question = backendTarget.indexOf('?');
         String path = question < 0 ? backendTarget : backendTarget.substring(0, question);
         Optional<QueryId> queryId = GatewayPaths.queryIdOf(path, null);
@@ -89,7 +117,12 @@ public final class ShadowTap
     public void ended(QueryId queryId, StatementSummary summary)
     {
         if (mirror.tracking()) {
-            mirror.primaryEnded(queryId, summary);
+            try {
+                mirror.primaryEnded(queryId, summary);
+            }
+            catch (RuntimeException e) {
+                log.warn("event=shadow_failed query_id={} cause=\"{}\"", queryId, e.toString());
+            }
         }
     }
 
@@ -108,19 +141,56 @@ public final class ShadowTap
         }
     }
 
-    private record Watch(ShadowMirror.PrimaryPage page)
-            implements PageWatch
+    /**
+     * Feeds a mirrored page's tokens to its row digest. A failure here stops the counting, never the page: the
+     * primary's rows are then left out of the comparison.
+     */
+    private static final class Watch
+            implements PageWatch, StatementResponseRewriter.TokenObserver
     {
+        private final ShadowMirror.PrimaryPage page;
+        private boolean failed;
+
+        Watch(ShadowMirror.PrimaryPage page)
+        {
+            this.page = page;
+        }
+
         @Override
         public StatementResponseRewriter.TokenObserver tokens()
         {
-            return page.rows();
+            return this;
+        }
+
+        @Override
+        public void onToken(JsonParser parser, JsonToken token)
+        {
+            if (failed) {
+                return;
+            }
+            try {
+                page.rows().onToken(parser, token);
+            }
+            catch (IOException | RuntimeException e) {
+                failed = true;
+                log.warn("event=shadow_rows_uncounted cause=\"{}\"", e.toString());
+            }
         }
 
         @Override
         public void completed(StatementSummary summary)
         {
-            page.completed(summary);
+            try {
+                if (failed) {
+                    page.completedUncounted(summary);
+                }
+                else {
+                    page.completed(summary);
+                }
+            }
+            catch (RuntimeException e) {
+                log.warn("event=shadow_failed query_id={} cause=\"{}\"", summary.queryId(), e.toString());
+            }
         }
     }
 }

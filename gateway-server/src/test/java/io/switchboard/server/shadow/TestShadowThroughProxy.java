@@ -105,7 +105,9 @@ final class TestShadowThroughProxy
                 .containsEntry("X-trino-session", List.of("a=b"));
         assertThat(admin("/metrics")).containsPattern("switchboard_shadow_comparisons_total\\{group=\"adhoc\",verdict=\"match\"} [1-9]")
                 .containsPattern("switchboard_shadow_queries_total\\{cluster=\"twin-shadow\",group=\"adhoc\",outcome=\"finished\"} [1-9]")
-                .contains("switchboard_shadow_duration_ratio_bucket{group=\"adhoc\",le=\"1.0\"}");
+                .contains("switchboard_shadow_duration_ratio_bucket{group=\"adhoc\",le=\"1.0\"}")
+                .contains("switchboard_shadow_active_comparisons ")
+                .contains("switchboard_shadow_held_bytes ");
     }
 
     @Test

@@ -22,10 +22,14 @@ record GatewayConfig(
         List<Cluster> clusters,
         Optional<String> adminToken,
         Optional<Path> stateFile,
-        List<Rule> rules)
+        List<Rule> rules,
+        List<GroupShadow> shadows)
 {
-    /** One backend cluster entry of the {@code clusters} list; without a capacity the gateway's default applies. */
-    record Cluster(String id, URI uri, String routingGroup, OptionalInt capacity)
+    /**
+     * One backend cluster entry of the {@code clusters} list; without a capacity the gateway's default applies. A
+     * shadow cluster takes no client query, only mirrored ones.
+     */
+    record Cluster(String id, URI uri, String routingGroup, OptionalInt capacity, boolean shadow)
     {
         Cluster
         {
@@ -37,12 +41,27 @@ record GatewayConfig(
 
         Cluster(String id, URI uri, String routingGroup)
         {
-            this(id, uri, routingGroup, OptionalInt.empty());
+            this(id, uri, routingGroup, OptionalInt.empty(), false);
         }
 
         Cluster withCapacity(int queries)
         {
-            return new Cluster(id, uri, routingGroup, OptionalInt.of(queries));
+            return new Cluster(id, uri, routingGroup, OptionalInt.of(queries), shadow);
+        }
+
+        Cluster asShadow()
+        {
+            return new Cluster(id, uri, routingGroup, capacity, true);
+        }
+    }
+
+    /** {@code routing.groups.<group>.shadow}: the group mirrors this share of its read-only statements to the cluster. */
+    record GroupShadow(String group, String cluster, int samplePercent)
+    {
+        GroupShadow
+        {
+            requireNonNull(group, "group is null");
+            requireNonNull(cluster, "cluster is null");
         }
     }
 
@@ -70,11 +89,12 @@ record GatewayConfig(
         requireNonNull(adminToken, "adminToken is null");
         requireNonNull(stateFile, "stateFile is null");
         rules = List.copyOf(rules);
+        shadows = List.copyOf(shadows);
     }
 
     GatewayConfig(String proxyListen, String adminListen, String healthInterval, String defaultGroup, List<Cluster> clusters)
     {
-        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of());
+        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of(), List.of());
     }
 
     /** Both listeners on port 0 so that parallel or repeated runs never collide; the ready file says where they landed. */
@@ -93,23 +113,28 @@ record GatewayConfig(
 
     GatewayConfig withListeners(String proxyListen, String adminListen)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, shadows);
     }
 
     /** With a token the admin API accepts changes, and refuses every call but health without it. */
     GatewayConfig withAdminToken(String token)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules, shadows);
     }
 
     GatewayConfig withStateFile(Path file)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules, shadows);
     }
 
     GatewayConfig withRules(List<Rule> newRules)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules, shadows);
+    }
+
+    GatewayConfig withShadows(List<GroupShadow> newShadows)
+    {
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, newShadows);
     }
 
     List<String> clusterIds()
@@ -139,12 +164,22 @@ record GatewayConfig(
                 yaml.append("      group: ").append(rule.group()).append('\n');
             }
         }
+        if (!shadows.isEmpty()) {
+            yaml.append("  groups:\n");
+            for (GroupShadow shadow : shadows) {
+                yaml.append("    ").append(shadow.group()).append(":\n")
+                        .append("      shadow: {cluster: ").append(shadow.cluster()).append(", sample-percent: ").append(shadow.samplePercent()).append("}\n");
+            }
+        }
         yaml.append("clusters:\n");
         for (Cluster cluster : clusters) {
             yaml.append("  - id: ").append(cluster.id()).append('\n')
                     .append("    uri: ").append(cluster.uri()).append('\n')
                     .append("    routing-group: ").append(cluster.routingGroup()).append('\n');
             cluster.capacity().ifPresent(capacity -> yaml.append("    capacity: ").append(capacity).append('\n'));
+            if (cluster.shadow()) {
+                yaml.append("    shadow: true\n");
+            }
         }
         return yaml.toString();
     }

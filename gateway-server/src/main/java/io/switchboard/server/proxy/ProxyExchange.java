@@ -390,7 +390,7 @@ final class ProxyExchange
                 context.history().submitted(queryId.get().value(), info.user().orElse(null), info.source().orElse(null), target.cluster().id().value(),
                         groupName(), context.clock().instant());
                 context.metrics().querySubmitted(target.cluster().id().value(), groupName());
-                context.tap().submitted(queryId.get(), request, target.cluster(), target.group().orElse(target.cluster().routingGroup()));
+                context.tap().submitted(queryId.get(), request, target.cluster(), target.group().orElse(target.cluster().routingGroup()), summary);
             }
             else {
                 context.loadTracker().polled(queryId.get());

@@ -21,8 +21,9 @@ public interface StatementTap
      *
      * @param request the client's submission, readable only during the call
      * @param group the routing group whose cluster took the query
+     * @param summary what the first answer said, which may already end the query
      */
-    default void submitted(QueryId queryId, FullHttpRequest request, Cluster cluster, RoutingGroup group) {}
+    default void submitted(QueryId queryId, FullHttpRequest request, Cluster cluster, RoutingGroup group, StatementSummary summary) {}
 
     /**
      * A statement follow-up's answer is about to stream through: a watcher of its page, or null to watch nothing,

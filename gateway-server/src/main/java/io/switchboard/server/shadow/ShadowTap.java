@@ -58,8 +58,12 @@ public final class ShadowTap
     }
 
     @Override
-    public void submitted(QueryId queryId, FullHttpRequest request, Cluster cluster, RoutingGroup group)
+    public void submitted(QueryId queryId, FullHttpRequest request, Cluster cluster, RoutingGroup group, StatementSummary summary)
     {
+        if (summary.terminal()) {
+            // refused at once (a cluster that answers its submission with the end): nothing worth comparing
+            return;
+        }
         try {
             offer(queryId, request, cluster, group);
         }

@@ -23,7 +23,7 @@ record GatewayConfig(
         Optional<String> adminToken,
         Optional<Path> stateFile,
         List<Rule> rules,
-        List<GroupShadow> shadows)
+        Shadow shadow)
 {
     /**
      * One backend cluster entry of the {@code clusters} list; without a capacity the gateway's default applies. A
@@ -65,6 +65,17 @@ record GatewayConfig(
         }
     }
 
+    /** Shadow mirroring: which groups mirror where, and {@code shadow.max-concurrent-queries}. */
+    record Shadow(List<GroupShadow> groups, int maxConcurrentQueries)
+    {
+        static final Shadow NONE = new Shadow(List.of(), 4);
+
+        Shadow
+        {
+            groups = List.copyOf(groups);
+        }
+    }
+
     /**
      * One entry of {@code routing.rules}: the conditions of {@code match} (such as {@code source} to
      * {@code regex:airflow.*}) send a query to {@code group}.
@@ -89,12 +100,12 @@ record GatewayConfig(
         requireNonNull(adminToken, "adminToken is null");
         requireNonNull(stateFile, "stateFile is null");
         rules = List.copyOf(rules);
-        shadows = List.copyOf(shadows);
+        requireNonNull(shadow, "shadow is null");
     }
 
     GatewayConfig(String proxyListen, String adminListen, String healthInterval, String defaultGroup, List<Cluster> clusters)
     {
-        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of(), List.of());
+        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of(), Shadow.NONE);
     }
 
     /** Both listeners on port 0 so that parallel or repeated runs never collide; the ready file says where they landed. */
@@ -113,28 +124,28 @@ record GatewayConfig(
 
     GatewayConfig withListeners(String proxyListen, String adminListen)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, shadows);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, shadow);
     }
 
     /** With a token the admin API accepts changes, and refuses every call but health without it. */
     GatewayConfig withAdminToken(String token)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules, shadows);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules, shadow);
     }
 
     GatewayConfig withStateFile(Path file)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules, shadows);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules, shadow);
     }
 
     GatewayConfig withRules(List<Rule> newRules)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules, shadows);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules, shadow);
     }
 
-    GatewayConfig withShadows(List<GroupShadow> newShadows)
+    GatewayConfig withShadow(Shadow newShadow)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, newShadows);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, newShadow);
     }
 
     List<String> clusterIds()
@@ -164,12 +175,14 @@ record GatewayConfig(
                 yaml.append("      group: ").append(rule.group()).append('\n');
             }
         }
-        if (!shadows.isEmpty()) {
+        if (!shadow.groups().isEmpty()) {
             yaml.append("  groups:\n");
-            for (GroupShadow shadow : shadows) {
-                yaml.append("    ").append(shadow.group()).append(":\n")
-                        .append("      shadow: {cluster: ").append(shadow.cluster()).append(", sample-percent: ").append(shadow.samplePercent()).append("}\n");
+            for (GroupShadow group : shadow.groups()) {
+                yaml.append("    ").append(group.group()).append(":\n")
+                        .append("      shadow: {cluster: ").append(group.cluster()).append(", sample-percent: ").append(group.samplePercent()).append("}\n");
             }
+            yaml.append("shadow:\n")
+                    .append("  max-concurrent-queries: ").append(shadow.maxConcurrentQueries()).append('\n');
         }
         yaml.append("clusters:\n");
         for (Cluster cluster : clusters) {

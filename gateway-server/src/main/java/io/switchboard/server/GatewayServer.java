@@ -25,6 +25,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.switchboard.core.ClusterId;
+import io.switchboard.core.ReadOnlyStatement;
 import io.switchboard.core.RoutingGroup;
 import io.switchboard.core.protocol.QueryResultsErrors;
 import io.switchboard.core.protocol.RoutingTokenCodec;
@@ -42,6 +44,10 @@ import io.switchboard.routing.Router;
 import io.switchboard.routing.WorkerShutdown;
 import io.switchboard.routing.policy.LeastLoadedPolicy;
 import io.switchboard.routing.policy.Policies;
+import io.switchboard.routing.shadow.ShadowClient;
+import io.switchboard.routing.shadow.ShadowGroup;
+import io.switchboard.routing.shadow.ShadowLimits;
+import io.switchboard.routing.shadow.ShadowMirror;
 import io.switchboard.routing.state.FileClusterStateStore;
 import io.switchboard.server.admin.AdminHandler;
 import io.switchboard.server.admin.ConfigReloader;
@@ -54,6 +60,8 @@ import io.switchboard.server.proxy.Admission;
 import io.switchboard.server.config.RoutingConfig;
 import io.switchboard.server.metrics.GatewayMetrics;
 import io.switchboard.server.config.RuleConfig;
+import io.switchboard.server.metrics.ShadowMetrics;
+import io.switchboard.server.shadow.ShadowTap;
 import io.switchboard.server.proxy.GatewayQueryIds;
 import io.switchboard.server.proxy.ProxyContext;
 import io.switchboard.server.proxy.ProxyServer;
@@ -118,6 +126,8 @@ public final class GatewayServer
     private final PrometheusMeterRegistry meterRegistry;
     private final GatewayMetrics metrics;
     private final ProxyServer proxyServer;
+    private final ExecutorService shadowExecutor;
+    private final ShadowMirror shadowMirror;
     private final ObjectMapper objectMapper = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
@@ -178,6 +188,22 @@ public final class GatewayServer
                 router,
                 metrics,
                 clock);
+        this.shadowExecutor = Executors.newFixedThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "switchboard-shadow");
+            thread.setDaemon(true);
+            return thread;
+        });
+        HttpClient shadowHttp = HttpClient.newBuilder()
+                .executor(shadowExecutor)
+                .connectTimeout(config.backend().connectTimeout())
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+        ShadowLimits shadowLimits = new ShadowLimits(config.shadow().maxConcurrentQueries(), config.shadow().maxBytes().bytes(), config.shadow().maxResultBytes().bytes(),
+                config.shadow().maxDuration(), config.backend().responseTimeout(), config.shadow().reportSize());
+        ShadowMetrics shadowMetrics = new ShadowMetrics(meterRegistry);
+        this.shadowMirror = new ShadowMirror(registry, new ShadowClient(shadowHttp, jsonFactory, shadowExecutor, shadowLimits.requestTimeout(), shadowLimits.maxResultBytes()),
+                shadowLimits, shadowGroups(config), shadowMetrics, clock, random);
+        shadowMetrics.bind(shadowMirror);
         ProxyContext context = new ProxyContext(
                 registry,
                 router,
@@ -197,7 +223,8 @@ public final class GatewayServer
                 config.backend().responseTimeout(),
                 config.server().maxPipelinedRequests(),
                 config.routing().maxSubmitAttempts(),
-                admission);
+                admission,
+                new ShadowTap(shadowMirror));
         this.proxyServer = new ProxyServer(config.server(), config.backend(), context, transport, acceptGroup, workerGroup);
     }
 
@@ -208,6 +235,7 @@ public final class GatewayServer
         healthChecker.start();
         loadProber.start();
         admission.start();
+        shadowMirror.start(scheduler);
         proxyAddress = proxyServer.start();
         ServerBootstrap admin = new ServerBootstrap()
                 .group(acceptGroup, workerGroup)
@@ -218,7 +246,7 @@ public final class GatewayServer
                     private final AdminHandler handler = new AdminHandler(
                             new AdminHandler.Services(registry, router, loadTracker, administration, history, affinity, locator, httpClient, adminToken,
                                     GatewayServer.this, new WorkerShutdown(httpClient, objectMapper, Duration.ofSeconds(10)), meterRegistry,
-                                    config.metrics().requireToken(), adminExecutor, Clock.systemUTC()),
+                                    config.metrics().requireToken(), adminExecutor, Clock.systemUTC(), shadowMirror),
                             objectMapper);
 
                     @Override
@@ -275,6 +303,9 @@ public final class GatewayServer
         if (!next.outlier().equals(current.outlier())) {
             needRestart.add("outlier");
         }
+        if (!next.shadow().equals(current.shadow())) {
+            needRestart.add("shadow");
+        }
         RoutingConfig routing = next.routing();
         RoutingConfig swappable = new RoutingConfig(routing.defaultGroup(), routing.rules(), routing.groups(), routing.allowGroupHeader(), routing.panicThreshold(),
                 current.routing().maxSubmitAttempts(), current.routing().tokenSecret(), current.routing().queryMapSize(), current.routing().locateTimeout(),
@@ -290,6 +321,7 @@ public final class GatewayServer
         }
         router.reconfigure(routerSettings(next, random));
         admission.reconfigure(next.routing().limits().toSettings());
+        shadowMirror.reconfigure(shadowGroups(next));
         config = next;
         metrics.registerClusterGauges();
         String message = "applied: " + next.clusters().size() + " clusters, " + next.routing().rules().size() + " rules, default group " + next.defaultGroup();
@@ -323,6 +355,18 @@ public final class GatewayServer
                 group -> new GroupSettings(group, new LeastLoadedPolicy(random), Optional.empty()),
                 config.routing().allowGroupHeader(),
                 config.routing().panicThreshold());
+    }
+
+    private static Map<RoutingGroup, ShadowGroup> shadowGroups(GatewayConfig config)
+    {
+        Map<RoutingGroup, ShadowGroup> groups = new LinkedHashMap<>();
+        config.routing().groups().forEach((name, group) -> {
+            if (group.shadow() != null) {
+                groups.put(RoutingGroup.of(name), new ShadowGroup(RoutingGroup.of(name), ClusterId.of(group.shadow().cluster()), group.shadow().samplePercent(),
+                        group.shadow().statementKinds().stream().map(kind -> ReadOnlyStatement.ofConfigName(kind).orElseThrow()).collect(java.util.stream.Collectors.toSet())));
+            }
+        });
+        return groups;
     }
 
     public InetSocketAddress proxyAddress()
@@ -359,6 +403,8 @@ public final class GatewayServer
         loadProber.close();
         proxyServer.stop();
         admission.close();
+        shadowMirror.close();
+        shadowExecutor.shutdownNow();
         if (adminChannel != null) {
             adminChannel.close().syncUninterruptibly();
         }

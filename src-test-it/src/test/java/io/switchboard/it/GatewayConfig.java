@@ -26,7 +26,8 @@ record GatewayConfig(
         Optional<String> tokenSecret,
         Optional<ServerTls> serverTls,
         Map<String, String> groupPolicies,
-        String routingExtras)
+        String routingExtras,
+        Shadow shadow)
 {
     /** PEM files that make the client port speak HTTPS. */
     record ServerTls(Path certificate, Path key)
@@ -38,8 +39,11 @@ record GatewayConfig(
         }
     }
 
-    /** One backend cluster entry of the {@code clusters} list; without a capacity the gateway's default applies. */
-    record Cluster(String id, URI uri, String routingGroup, OptionalInt capacity)
+    /**
+     * One backend cluster entry of the {@code clusters} list; without a capacity the gateway's default applies. A
+     * shadow cluster takes no client query, only mirrored ones.
+     */
+    record Cluster(String id, URI uri, String routingGroup, OptionalInt capacity, boolean shadow)
     {
         Cluster
         {
@@ -51,12 +55,38 @@ record GatewayConfig(
 
         Cluster(String id, URI uri, String routingGroup)
         {
-            this(id, uri, routingGroup, OptionalInt.empty());
+            this(id, uri, routingGroup, OptionalInt.empty(), false);
         }
 
         Cluster withCapacity(int queries)
         {
-            return new Cluster(id, uri, routingGroup, OptionalInt.of(queries));
+            return new Cluster(id, uri, routingGroup, OptionalInt.of(queries), shadow);
+        }
+
+        Cluster asShadow()
+        {
+            return new Cluster(id, uri, routingGroup, capacity, true);
+        }
+    }
+
+    /** {@code routing.groups.<group>.shadow}: the group mirrors this share of its read-only statements to the cluster. */
+    record GroupShadow(String group, String cluster, int samplePercent)
+    {
+        GroupShadow
+        {
+            requireNonNull(group, "group is null");
+            requireNonNull(cluster, "cluster is null");
+        }
+    }
+
+    /** Shadow mirroring: which groups mirror where, and {@code shadow.max-concurrent-queries}. */
+    record Shadow(List<GroupShadow> groups, int maxConcurrentQueries)
+    {
+        static final Shadow NONE = new Shadow(List.of(), 4);
+
+        Shadow
+        {
+            groups = List.copyOf(groups);
         }
     }
 
@@ -88,11 +118,12 @@ record GatewayConfig(
         requireNonNull(serverTls, "serverTls is null");
         groupPolicies = Collections.unmodifiableMap(new LinkedHashMap<>(groupPolicies));
         requireNonNull(routingExtras, "routingExtras is null");
+        requireNonNull(shadow, "shadow is null");
     }
 
     GatewayConfig(String proxyListen, String adminListen, String healthInterval, String defaultGroup, List<Cluster> clusters)
     {
-        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of(), Optional.empty(), Optional.empty(), Map.of(), "");
+        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of(), Optional.empty(), Optional.empty(), Map.of(), "", Shadow.NONE);
     }
 
     /** The admin token of every test gateway unless a test sets its own: the admin API is closed without one. */
@@ -114,41 +145,41 @@ record GatewayConfig(
 
     GatewayConfig withListeners(String proxyListen, String adminListen)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, groupPolicies, routingExtras);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, groupPolicies, routingExtras, shadow);
     }
 
     /** With a token the admin API accepts changes, and refuses every call but health without it. */
     GatewayConfig withAdminToken(String token)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules, tokenSecret, serverTls, groupPolicies, routingExtras);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules, tokenSecret, serverTls, groupPolicies, routingExtras, shadow);
     }
 
     GatewayConfig withStateFile(Path file)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules, tokenSecret, serverTls, groupPolicies, routingExtras);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules, tokenSecret, serverTls, groupPolicies, routingExtras, shadow);
     }
 
     GatewayConfig withRules(List<Rule> newRules)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules, tokenSecret, serverTls, groupPolicies, routingExtras);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules, tokenSecret, serverTls, groupPolicies, routingExtras, shadow);
     }
 
     /** The key of routing tokens: a restarted gateway with the same one routes the follow-ups its predecessor handed out. */
     GatewayConfig withTokenSecret(String secret)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, Optional.of(secret), serverTls, groupPolicies, routingExtras);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, Optional.of(secret), serverTls, groupPolicies, routingExtras, shadow);
     }
 
     GatewayConfig withServerTls(Path certificate, Path key)
     {
         return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret,
-                Optional.of(new ServerTls(certificate, key)), groupPolicies, routingExtras);
+                Optional.of(new ServerTls(certificate, key)), groupPolicies, routingExtras, shadow);
     }
 
     /** More of the {@code routing} section, as YAML indented under it, such as {@code queue:} and {@code limits:}. */
     GatewayConfig withRoutingYaml(String yaml)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, groupPolicies, yaml);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, groupPolicies, yaml, shadow);
     }
 
     /** {@code routing.groups.<group>.policy}, such as {@code weighted-round-robin}. */
@@ -156,7 +187,7 @@ record GatewayConfig(
     {
         Map<String, String> policies = new LinkedHashMap<>(groupPolicies);
         policies.put(group, policy);
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, policies, routingExtras);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, policies, routingExtras, shadow);
     }
 
     List<String> clusterIds()
@@ -200,6 +231,9 @@ record GatewayConfig(
                     .append("    uri: ").append(cluster.uri()).append('\n')
                     .append("    routing-group: ").append(cluster.routingGroup()).append('\n');
             cluster.capacity().ifPresent(capacity -> yaml.append("    capacity: ").append(capacity).append('\n'));
+            if (cluster.shadow()) {
+                yaml.append("    shadow: true\n");
+            }
         }
         return yaml.toString();
     }

@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** One real Trino 476 coordinator with the tpch and memory catalogs, run as a process from the server tarball. */
+/** One real Trino 476 coordinator, with the tpch and memory catalogs unless told otherwise, run as a process from the server tarball. */
 final class TrinoServer
         implements AutoCloseable
 {
@@ -46,6 +46,13 @@ final class TrinoServer
     static TrinoServer launch(String name, Path instancesRoot, int port)
             throws IOException
     {
+        return launch(name, instancesRoot, port, List.of("tpch", "memory"));
+    }
+
+    /** As {@link #launch(String, Path, int)} with only the given catalogs, each named after its connector. */
+    static TrinoServer launch(String name, Path instancesRoot, int port, List<String> catalogs)
+            throws IOException
+    {
         Path instance = instancesRoot.resolve(name);
         ChildProcess.deleteRecursively(instance);
         Path etc = instance.resolve("etc");
@@ -69,8 +76,9 @@ final class TrinoServer
                 // Presto clients send X-Presto-* headers; with this Trino accepts both header families
                 "protocol.v1.alternate-header-name=Presto"), UTF_8);
         Files.write(etc.resolve("jvm.config"), JVM_CONFIG, UTF_8);
-        Files.write(etc.resolve("catalog/tpch.properties"), List.of("connector.name=tpch"), UTF_8);
-        Files.write(etc.resolve("catalog/memory.properties"), List.of("connector.name=memory"), UTF_8);
+        for (String catalog : catalogs) {
+            Files.write(etc.resolve("catalog/" + catalog + ".properties"), List.of("connector.name=" + catalog), UTF_8);
+        }
 
         Path trinoHome = ItEnvironment.trinoHome();
         Path launcher = trinoHome.resolve("bin/launcher");

@@ -36,11 +36,19 @@ public final class StatementResponseRewriter
         void write(byte[] bytes, int offset, int length);
     }
 
+    /** Sees every JSON token of the response as it is parsed, for callers that read more than the summary. */
+    public interface TokenObserver
+    {
+        void onToken(JsonParser parser, JsonToken token)
+                throws IOException;
+    }
+
     private static final int MAX_HELD_BYTES = 64 * 1024;
 
     private final JsonParser parser;
     private final ByteArrayFeeder feeder;
     private final UnaryOperator<String> uriMapper;
+    private final TokenObserver observer;
 
     private byte[] chunk;
     private int chunkOffset;
@@ -64,8 +72,17 @@ public final class StatementResponseRewriter
 
     public StatementResponseRewriter(JsonFactory jsonFactory, UnaryOperator<String> uriMapper)
     {
+        this(jsonFactory, uriMapper, null);
+    }
+
+    /**
+     * @param observer sees every token; null for none, which costs nothing
+     */
+    public StatementResponseRewriter(JsonFactory jsonFactory, UnaryOperator<String> uriMapper, TokenObserver observer)
+    {
         requireNonNull(jsonFactory, "jsonFactory is null");
         this.uriMapper = requireNonNull(uriMapper, "uriMapper is null");
+        this.observer = observer;
         try {
             this.parser = jsonFactory.createNonBlockingByteArrayParser();
         }
@@ -130,6 +147,9 @@ public final class StatementResponseRewriter
         while ((token = parser.nextToken()) != null && token != JsonToken.NOT_AVAILABLE) {
             if (complete) {
                 throw new IOException("unexpected content after the statement response's JSON object");
+            }
+            if (observer != null) {
+                observer.onToken(parser, token);
             }
             switch (token) {
                 case FIELD_NAME -> onFieldName();

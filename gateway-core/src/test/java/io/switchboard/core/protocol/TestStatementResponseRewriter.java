@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -168,11 +171,33 @@ final class TestStatementResponseRewriter
         assertThatThrownBy(() -> rewriter.feed(bytes, 0, bytes.length, new CountingSink())).isInstanceOf(IOException.class);
     }
 
+    @Test
+    void anObserverSeesEveryTokenAndChangesNoByte()
+            throws IOException
+    {
+        String expected = rewrite(RUNNING, RUNNING.length()).json();
+        for (int chunkSize = 1; chunkSize < 64; chunkSize += 7) {
+            List<JsonToken> seen = new ArrayList<>();
+            Rewritten observed = rewrite(RUNNING, chunkSize, (parser, token) -> seen.add(token));
+
+            assertThat(observed.json()).as("chunk size %s", chunkSize).isEqualTo(expected);
+            assertThat(seen).as("chunk size %s", chunkSize).hasSize(39).startsWith(JsonToken.START_OBJECT, JsonToken.FIELD_NAME, JsonToken.VALUE_STRING)
+                    .endsWith(JsonToken.END_ARRAY, JsonToken.END_OBJECT);
+            assertThat(seen.stream().filter(token -> token == JsonToken.VALUE_NUMBER_FLOAT)).hasSize(1);
+        }
+    }
+
     private static Rewritten rewrite(String json, int chunkSize)
             throws IOException
     {
+        return rewrite(json, chunkSize, null);
+    }
+
+    private static Rewritten rewrite(String json, int chunkSize, StatementResponseRewriter.TokenObserver observer)
+            throws IOException
+    {
         byte[] bytes = json.getBytes(UTF_8);
-        StatementResponseRewriter rewriter = new StatementResponseRewriter(JSON, TO_GATEWAY);
+        StatementResponseRewriter rewriter = new StatementResponseRewriter(JSON, TO_GATEWAY, observer);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         StatementResponseRewriter.Sink[] sink = new StatementResponseRewriter.Sink[1];
         int[] chunkBase = new int[1];

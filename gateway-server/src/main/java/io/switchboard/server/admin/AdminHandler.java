@@ -36,6 +36,7 @@ import io.switchboard.routing.QueryHistory;
 import io.switchboard.routing.QueryLocator;
 import io.switchboard.routing.Router;
 import io.switchboard.routing.WorkerShutdown;
+import io.switchboard.routing.shadow.ShadowMirror;
 
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -60,7 +61,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The operators' JSON API on the admin port: gateway health, clusters and their admin state, recent queries and
- * cancelling them, and routing explained. Every call needs the bearer token, compared in constant time, except
+ * cancelling them, routing explained, and the shadow report. Every call needs the bearer token, compared in constant time, except
  * health (for load balancers) and, unless {@code metrics.require-token} is set, the metrics scrape. Without a configured
  * token, the API is closed.
  */
@@ -73,6 +74,7 @@ public final class AdminHandler
     private static final String QUERIES = "/v1/gateway/queries";
     private static final String RELOAD = "/v1/gateway/config/reload";
     private static final String OPENAPI = "/v1/gateway/openapi.yaml";
+    private static final String SHADOW_REPORT = "/v1/gateway/shadow/report";
 
     /** What the admin API needs from the rest of the gateway. */
     public record Services(
@@ -90,7 +92,8 @@ public final class AdminHandler
             PrometheusMeterRegistry meterRegistry,
             boolean metricsNeedToken,
             java.util.concurrent.Executor blockingExecutor,
-            Clock clock)
+            Clock clock,
+            ShadowMirror shadow)
     {
         public Services
         {
@@ -108,6 +111,7 @@ public final class AdminHandler
             requireNonNull(meterRegistry, "meterRegistry is null");
             requireNonNull(blockingExecutor, "blockingExecutor is null");
             requireNonNull(clock, "clock is null");
+            requireNonNull(shadow, "shadow is null");
         }
     }
 
@@ -207,6 +211,9 @@ public final class AdminHandler
         }
         else if (path.equals("/v1/gateway/route/explain") && method.equals(HttpMethod.POST)) {
             explain(ctx, request);
+        }
+        else if (path.equals(SHADOW_REPORT) && method.equals(HttpMethod.GET)) {
+            shadowReport(ctx, request, uri.parameters());
         }
         else if (path.equals(RELOAD) && method.equals(HttpMethod.POST)) {
             // reads the file and may wait for a reload the watcher runs: off the event loop
@@ -378,6 +385,24 @@ public final class AdminHandler
         send(ctx, request, HttpResponseStatus.OK, services.history().recent(filter, limit));
     }
 
+    private void shadowReport(ChannelHandlerContext ctx, FullHttpRequest request, Map<String, List<String>> parameters)
+            throws JsonProcessingException
+    {
+        int limit;
+        try {
+            limit = parameter(parameters, "limit").map(Integer::parseInt).orElse(50);
+        }
+        catch (NumberFormatException e) {
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "limit must be a number");
+            return;
+        }
+        if (limit < 0 || limit > 10_000) {
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "limit must be between 0 and 10000");
+            return;
+        }
+        send(ctx, request, HttpResponseStatus.OK, ShadowReportView.of(services.shadow().report(limit)));
+    }
+
     private void cancel(ChannelHandlerContext ctx, FullHttpRequest request, String id)
             throws JsonProcessingException
     {
@@ -527,7 +552,7 @@ public final class AdminHandler
     private static boolean isKnown(String path)
     {
         return path.equals(CLUSTERS) || path.startsWith(CLUSTERS + "/") || path.equals(QUERIES) || path.startsWith(QUERIES + "/")
-                || path.equals("/v1/gateway/route/explain") || path.equals(RELOAD);
+                || path.equals("/v1/gateway/route/explain") || path.equals(RELOAD) || path.equals(SHADOW_REPORT);
     }
 
     private static Optional<String> parameter(Map<String, List<String>> parameters, String name)

@@ -19,7 +19,8 @@ public record GatewayConfig(
         BackendConfig backend,
         OutlierConfig outlier,
         MetricsConfig metrics,
-        List<ClusterConfig> clusters)
+        List<ClusterConfig> clusters,
+        ShadowConfig shadow)
 {
     public GatewayConfig
     {
@@ -30,6 +31,7 @@ public record GatewayConfig(
         backend = backend == null ? BackendConfig.defaults() : backend;
         outlier = outlier == null ? OutlierConfig.defaults() : outlier;
         metrics = metrics == null ? MetricsConfig.defaults() : metrics;
+        shadow = shadow == null ? ShadowConfig.defaults() : shadow;
         require(clusters != null && !clusters.isEmpty(), "clusters: at least one cluster is required");
         clusters = List.copyOf(clusters);
         Set<String> ids = new HashSet<>();
@@ -57,6 +59,13 @@ public record GatewayConfig(
             String fallback = group.getValue().fallback();
             require(fallback == null || served.contains(fallback), "routing.groups." + group.getKey() + ".fallback: no cluster serves routing group '" + fallback + "'");
             require(fallback == null || !fallback.equals(group.getKey()), "routing.groups." + group.getKey() + ".fallback: a group cannot fall back to itself");
+            GroupShadowConfig mirror = group.getValue().shadow();
+            if (mirror != null) {
+                String field = "routing.groups." + group.getKey() + ".shadow.cluster: ";
+                ClusterConfig target = clusters.stream().filter(cluster -> cluster.id().equals(mirror.cluster())).findFirst().orElse(null);
+                require(target != null, field + "no cluster '" + mirror.cluster() + "'");
+                require(target.shadow(), field + "cluster '" + mirror.cluster() + "' is not marked shadow: true, so it takes client queries of its own");
+            }
         }
     }
 

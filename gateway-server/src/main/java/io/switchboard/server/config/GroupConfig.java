@@ -12,8 +12,9 @@ import io.switchboard.routing.policy.Policies;
  *     group is isolated and such queries fail at once with an error naming it
  * @param holdWhenFull a cluster whose queued plus running queries reached its capacity takes no new query of this
  *     group; when all are full, queries wait in the gateway's queue
+ * @param shadow the shadow cluster the group mirrors sampled read-only statements to; null for none
  */
-public record GroupConfig(String policy, String fallback, Boolean holdWhenFull)
+public record GroupConfig(String policy, String fallback, Boolean holdWhenFull, GroupShadowConfig shadow)
 {
     public GroupConfig
     {
@@ -22,8 +23,13 @@ public record GroupConfig(String policy, String fallback, Boolean holdWhenFull)
         require(Policies.NAMES.contains(policy), "policy: must be one of " + Policies.NAMES + ", got '" + policy + "'");
     }
 
+    public GroupConfig(String policy, String fallback)
+    {
+        this(policy, fallback, null, null);
+    }
+
     static GroupConfig defaults()
     {
-        return new GroupConfig(null, null, null);
+        return new GroupConfig(null, null, null, null);
     }
 }

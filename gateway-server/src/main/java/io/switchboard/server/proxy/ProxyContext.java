@@ -39,7 +39,8 @@ public record ProxyContext(
         Duration responseTimeout,
         int maxPipelinedRequests,
         int maxSubmitAttempts,
-        Admission admission)
+        Admission admission,
+        StatementTap tap)
 {
     public ProxyContext
     {
@@ -60,5 +61,6 @@ public record ProxyContext(
         requireNonNull(listenAddress, "listenAddress is null");
         requireNonNull(responseTimeout, "responseTimeout is null");
         requireNonNull(admission, "admission is null");
+        requireNonNull(tap, "tap is null");
     }
 }

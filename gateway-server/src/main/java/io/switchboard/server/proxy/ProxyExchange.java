@@ -95,6 +95,7 @@ final class ProxyExchange
     private boolean responseStarted;
     private boolean backendKeepAlive;
     private StatementResponseRewriter rewriter;
+    private StatementTap.PageWatch pageWatch;
     private String token;
     private boolean waitingForClient;
     private boolean skipInterimEnd;
@@ -304,7 +305,8 @@ final class ProxyExchange
         boolean rewrite = target.kind().statementProtocol() && response.status().code() == 200 && json;
         if (rewrite) {
             token = context.tokens().encode(target.cluster().id());
-            rewriter = new StatementResponseRewriter(context.jsonFactory(), uri -> PublicUris.toPublic(uri, info.publicBase(), token));
+            pageWatch = target.kind() == RequestKind.STATEMENT_FOLLOW_UP ? context.tap().page(target.backendTarget()) : null;
+            rewriter = new StatementResponseRewriter(context.jsonFactory(), uri -> PublicUris.toPublic(uri, info.publicBase(), token), pageWatch == null ? null : pageWatch.tokens());
             HttpUtil.setTransferEncodingChunked(head, true);
         }
         else if (!bodiless) {
@@ -437,6 +439,7 @@ final class ProxyExchange
                 context.history().submitted(queryId.get().value(), info.user().orElse(null), info.source().orElse(null), target.cluster().id().value(),
                         groupName(), context.clock().instant());
                 context.metrics().querySubmitted(target.cluster().id().value(), groupName());
+                context.tap().submitted(queryId.get(), request, target.cluster(), target.group().orElse(target.cluster().routingGroup()), summary);
             }
             else {
                 context.loadTracker().polled(queryId.get());
@@ -451,6 +454,9 @@ final class ProxyExchange
             AccessLog.queryEnded(info, source, target.cluster().id().value(), target.cluster().routingGroup().name(), summary);
             context.metrics().queryCompleted(target.cluster().id().value(), groupName(), summary.state(), summary.errorName(), summary.errorType(),
                     info.user(), source, summary.elapsedMillis());
+        }
+        if (pageWatch != null) {
+            pageWatch.completed(summary);
         }
     }
 
@@ -474,6 +480,7 @@ final class ProxyExchange
         StatementSummary cancelled = new StatementSummary(queryId.get().value(), "FAILED", false, "USER_CANCELED", "USER_ERROR", "Query was canceled by the client", null, -1);
         AccessLog.queryEnded(info, source, target.cluster().id().value(), groupName(), cancelled);
         context.metrics().queryCompleted(target.cluster().id().value(), groupName(), "FAILED", "USER_CANCELED", "USER_ERROR", info.user(), source, -1);
+        context.tap().ended(queryId.get(), cancelled);
     }
 
     private String groupName()
@@ -579,6 +586,7 @@ final class ProxyExchange
             }
             else {
                 QueryId.parse(queryId).ifPresent(id -> context.loadTracker().ended(id));
+                QueryId.parse(queryId).ifPresent(id -> context.tap().ended(id, new StatementSummary(queryId, "FAILED", false, error.type().errorName(), "GATEWAY", error.message(), null, -1)));
             }
             context.history().ended(queryId, "FAILED", error.type().errorName(), -1, context.clock().instant());
             context.metrics().queryCompleted(target.cluster().id().value(), group, "FAILED", error.type().errorName(), "GATEWAY", info.user(), source, -1);

@@ -102,7 +102,7 @@ final class TestOpenApiContract
                 checked.add(method + " " + path.getKey() + " -> " + status);
             }
         }
-        assertThat(checked).as("operations checked").hasSize(10);
+        assertThat(checked).as("operations checked").hasSize(11);
     }
 
     @Test

@@ -126,6 +126,56 @@ final class TestConfigLoader
     }
 
     @Test
+    void readsShadowSettingsWithDefaults()
+            throws InvalidConfigException
+    {
+        GatewayConfig config = parse("""
+                routing:
+                  groups:
+                    adhoc: {shadow: {cluster: trino-next, sample-percent: 12.5, statement-kinds: [select, with]}}
+                    bi: {shadow: {cluster: trino-next}}
+                shadow:
+                  max-concurrent-queries: 2
+                  max-bytes: 1MB
+                clusters:
+                  - {id: trino-a, uri: "http://h:1", routing-group: adhoc}
+                  - {id: bi-1, uri: "http://h:3", routing-group: bi}
+                  - {id: trino-next, uri: "http://h:2", routing-group: adhoc, shadow: true}
+                """);
+
+        assertThat(config.routing().groups().get("adhoc").shadow()).isEqualTo(new GroupShadowConfig("trino-next", 12.5, java.util.List.of("select", "with")));
+        assertThat(config.routing().groups().get("bi").shadow().samplePercent()).isEqualTo(100.0);
+        assertThat(config.routing().groups().get("bi").shadow().statementKinds()).containsExactly("select", "with", "values", "table", "show", "describe", "explain");
+        assertThat(config.shadow().maxConcurrentQueries()).isEqualTo(2);
+        assertThat(config.shadow().maxBytes().bytes()).isEqualTo(1024 * 1024);
+        assertThat(config.shadow().maxResultBytes().bytes()).isEqualTo(256 * 1024 * 1024);
+        assertThat(config.shadow().maxDuration()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(parse("clusters: [{id: a, uri: \"http://h:1\", routing-group: g}]").routing().groups()).isEmpty();
+    }
+
+    @Test
+    void namesTheFieldOfAnInvalidShadowSetting()
+    {
+        String clusters = """
+                clusters:
+                  - {id: trino-a, uri: "http://h:1", routing-group: adhoc}
+                  - {id: trino-next, uri: "http://h:2", routing-group: adhoc, shadow: true}
+                """;
+        assertInvalid("routing: {groups: {adhoc: {shadow: {cluster: nowhere}}}}\n" + clusters, "routing.groups.adhoc.shadow.cluster: no cluster 'nowhere'");
+        assertInvalid("routing: {groups: {adhoc: {shadow: {cluster: trino-a}}}}\n" + clusters, "routing.groups.adhoc.shadow.cluster: cluster 'trino-a' is not marked shadow: true");
+        assertInvalid("routing: {groups: {adhoc: {shadow: {sample-percent: 5}}}}\n" + clusters, "routing.groups.adhoc.shadow.cluster: is required");
+        assertInvalid("routing: {groups: {adhoc: {shadow: {cluster: trino-next, sample-percent: 101}}}}\n" + clusters,
+                "routing.groups.adhoc.shadow.sample-percent: must be between 0 and 100");
+        assertInvalid("routing: {groups: {adhoc: {shadow: {cluster: trino-next, statement-kinds: [select, insert]}}}}\n" + clusters,
+                "routing.groups.adhoc.shadow.statement-kinds[1]: 'insert' cannot be mirrored");
+        assertInvalid("routing: {groups: {adhoc: {shadow: {cluster: trino-next, statement-kinds: []}}}}\n" + clusters,
+                "routing.groups.adhoc.shadow.statement-kinds: must name at least one kind");
+        assertInvalid("shadow: {max-concurrent-queries: 0}\n" + clusters, "shadow.max-concurrent-queries: must be between 1 and 1000");
+        assertInvalid("shadow: {max-duration: 10ms}\n" + clusters, "shadow.max-duration: must be at least 1s");
+        assertInvalid("shadow: {colour: red}\n" + clusters, "shadow.colour: unknown field 'colour'");
+    }
+
+    @Test
     void refusesBrokenYamlWithTheLine()
     {
         assertInvalid("clusters: [\n  - {id: a\n", "not valid YAML at line");

@@ -11,11 +11,14 @@ import io.switchboard.core.ClusterId;
 import io.switchboard.core.RoutingGroup;
 import io.switchboard.routing.ClusterRegistry;
 import io.switchboard.routing.LoadTracker;
+import io.switchboard.routing.shadow.Comparison;
+import io.switchboard.routing.shadow.SideResult;
 
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -70,6 +73,11 @@ final class TestDashboard
         metrics.responseBytes(10);
         metrics.registerQueueGauges(() -> 0, () -> 0);
         metrics.queueWait(Duration.ofSeconds(1), "admitted");
+        ShadowMetrics shadow = new ShadowMetrics(registry);
+        SideResult finished = new SideResult("trino-a", "q1", SideResult.Outcome.FINISHED, null, null, true, 1, 1, 10);
+        shadow.compared(new Comparison("adhoc", "select", "SELECT 1", "u", finished, finished, Comparison.Verdict.MISMATCH, List.of(Comparison.CHECKSUM), null,
+                Optional.of(1.0), Instant.EPOCH));
+        shadow.dropped("adhoc", "concurrency");
         Set<String> names = new TreeSet<>();
         for (String line : registry.scrape().split("\n")) {
             if (!line.isEmpty() && !line.startsWith("#")) {

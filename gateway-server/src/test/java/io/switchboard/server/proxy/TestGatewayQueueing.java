@@ -49,6 +49,7 @@ final class TestGatewayQueueing
                   listen: 127.0.0.1:0
                 admin:
                   listen: 127.0.0.1:0
+                  token: queue-test-admin-token
                 health:
                   interval: 200ms
                 routing:
@@ -221,7 +222,8 @@ final class TestGatewayQueueing
     private HttpResponse<String> get(URI uri, String user)
             throws Exception
     {
-        return http.send(HttpRequest.newBuilder(uri).header("X-Trino-User", user).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(HttpRequest.newBuilder(uri).header("X-Trino-User", user).header("Authorization", "Bearer queue-test-admin-token").build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private URI adminUri(String path)

@@ -89,7 +89,9 @@ public final class AdminHandler
             PrometheusMeterRegistry meterRegistry,
             boolean metricsNeedToken,
             java.util.concurrent.Executor blockingExecutor,
-            Clock clock)
+            Clock clock,
+            java.util.function.Supplier<io.switchboard.core.spi.SourceStatus> discoveryStatus,
+            java.util.function.Supplier<io.switchboard.core.spi.SourceStatus> stateStoreStatus)
     {
         public Services
         {
@@ -107,6 +109,21 @@ public final class AdminHandler
             requireNonNull(meterRegistry, "meterRegistry is null");
             requireNonNull(blockingExecutor, "blockingExecutor is null");
             requireNonNull(clock, "clock is null");
+            requireNonNull(discoveryStatus, "discoveryStatus is null");
+            requireNonNull(stateStoreStatus, "stateStoreStatus is null");
+        }
+    }
+
+    /**
+     * Where clusters or admin states come from, as health shows it: a source that cannot be reached leaves the gateway
+     * routing on the last answer it had, since {@code since}.
+     */
+    public record SourceView(String kind, boolean reachable, String since, String lastContact, String lastError)
+    {
+        static SourceView of(io.switchboard.core.spi.SourceStatus status)
+        {
+            return new SourceView(status.kind(), status.reachable(), status.since().toString(), status.lastContact().map(Instant::toString).orElse(null),
+                    status.lastError().orElse(null));
         }
     }
 
@@ -278,6 +295,8 @@ public final class AdminHandler
         body.put("clusters", clusters.size());
         body.put("healthyClusters", clusters.stream().filter(ClusterStatus::routable).count());
         body.put("activeClusters", clusters.stream().filter(status -> status.routable() && status.adminState().takesNewQueries()).count());
+        body.put("discovery", SourceView.of(services.discoveryStatus().get()));
+        body.put("stateStore", SourceView.of(services.stateStoreStatus().get()));
         send(ctx, request, HttpResponseStatus.OK, body);
     }
 

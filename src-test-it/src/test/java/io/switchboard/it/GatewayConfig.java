@@ -22,7 +22,8 @@ record GatewayConfig(
         List<Cluster> clusters,
         Optional<String> adminToken,
         Optional<Path> stateFile,
-        List<Rule> rules)
+        List<Rule> rules,
+        Optional<Consul> consul)
 {
     /** One backend cluster entry of the {@code clusters} list; without a capacity the gateway's default applies. */
     record Cluster(String id, URI uri, String routingGroup, OptionalInt capacity)
@@ -60,6 +61,21 @@ record GatewayConfig(
         }
     }
 
+    /**
+     * Clusters from Consul ({@code discovery.source: consul}) instead of the {@code clusters} list: the gateway's
+     * {@code clusters} are then the ones the test announces in Consul, which the gateway is expected to find.
+     */
+    record Consul(URI address, String service, String stateKeyPrefix, String gatewayService)
+    {
+        Consul
+        {
+            requireNonNull(address, "address is null");
+            requireNonNull(service, "service is null");
+            requireNonNull(stateKeyPrefix, "stateKeyPrefix is null");
+            requireNonNull(gatewayService, "gatewayService is null");
+        }
+    }
+
     GatewayConfig
     {
         requireNonNull(proxyListen, "proxyListen is null");
@@ -70,11 +86,12 @@ record GatewayConfig(
         requireNonNull(adminToken, "adminToken is null");
         requireNonNull(stateFile, "stateFile is null");
         rules = List.copyOf(rules);
+        requireNonNull(consul, "consul is null");
     }
 
     GatewayConfig(String proxyListen, String adminListen, String healthInterval, String defaultGroup, List<Cluster> clusters)
     {
-        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of());
+        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of(), Optional.empty());
     }
 
     /** Both listeners on port 0 so that parallel or repeated runs never collide; the ready file says where they landed. */
@@ -93,23 +110,29 @@ record GatewayConfig(
 
     GatewayConfig withListeners(String proxyListen, String adminListen)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, consul);
     }
 
     /** With a token the admin API accepts changes, and refuses every call but health without it. */
     GatewayConfig withAdminToken(String token)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules, consul);
     }
 
     GatewayConfig withStateFile(Path file)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules, consul);
     }
 
     GatewayConfig withRules(List<Rule> newRules)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules, consul);
+    }
+
+    /** The clusters come from Consul, where the test announces them. */
+    GatewayConfig withConsul(Consul newConsul)
+    {
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, Optional.of(newConsul));
     }
 
     List<String> clusterIds()
@@ -138,6 +161,19 @@ record GatewayConfig(
                 rule.match().forEach((key, value) -> yaml.append("        ").append(key).append(": ").append(quoted(value)).append('\n'));
                 yaml.append("      group: ").append(rule.group()).append('\n');
             }
+        }
+        if (consul.isPresent()) {
+            yaml.append("discovery:\n")
+                    .append("  source: consul\n")
+                    .append("  consul:\n")
+                    .append("    address: ").append(quoted(consul.get().address().toString())).append('\n')
+                    .append("    service: ").append(quoted(consul.get().service())).append('\n')
+                    .append("    max-wait: 5s\n")
+                    .append("    retry-min: 200ms\n")
+                    .append("    retry-max: 2s\n")
+                    .append("    state-key-prefix: ").append(quoted(consul.get().stateKeyPrefix())).append('\n')
+                    .append("    register: {service: ").append(quoted(consul.get().gatewayService())).append(", check-interval: 1s}\n");
+            return yaml.toString();
         }
         yaml.append("clusters:\n");
         for (Cluster cluster : clusters) {

@@ -58,6 +58,14 @@ public final class ConsulTarget
         return new ConsulTarget(consulDouble.address(), Optional.empty(), Optional.of(consulDouble));
     }
 
+    /** Always the double: for tests that make Consul fail, which no real agent can be made to do on demand. */
+    public static ConsulTarget startDouble()
+            throws IOException
+    {
+        ConsulDouble consulDouble = ConsulDouble.start();
+        return new ConsulTarget(consulDouble.address(), Optional.empty(), Optional.of(consulDouble));
+    }
+
     public URI address()
     {
         return address;

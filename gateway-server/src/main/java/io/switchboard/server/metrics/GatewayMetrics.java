@@ -99,6 +99,8 @@ public final class GatewayMetrics
         Gauge.builder("switchboard.source.reachable", status, current -> current.get().reachable() ? 1 : 0)
                 .description("1 while the source of clusters or admin states answers; 0 while the gateway runs on its last answer")
                 .tags(tags)
+                // the supplier is often a method reference no one else holds: a weak reference would lose it to the GC
+                .strongReference(true)
                 .register(registry);
         Gauge.builder("switchboard.source.last.contact.age", status, current -> current.get().lastContact()
                         .map(contact -> Duration.between(contact, java.time.Instant.now()).toMillis() / 1000.0)
@@ -106,6 +108,7 @@ public final class GatewayMetrics
                 .description("Seconds since the source last answered")
                 .baseUnit("seconds")
                 .tags(tags)
+                .strongReference(true)
                 .register(registry);
     }
 

@@ -58,6 +58,8 @@ final class TestGatewayMetrics
         java.time.Instant lastAnswer = java.time.Instant.now().minusSeconds(30);
         metrics.registerSourceGauges("discovery", () -> new io.switchboard.core.spi.SourceStatus("consul", false, lastAnswer, Optional.of(lastAnswer), Optional.of("500")));
         metrics.registerSourceGauges("state-store", () -> io.switchboard.core.spi.SourceStatus.local("file", lastAnswer));
+        // the suppliers above are held by the gauges alone
+        System.gc();
 
         String scrape = registry.scrape();
 

@@ -54,6 +54,21 @@ public final class ClusterAdministration
     }
 
     /**
+     * Applies states another replica or an operator stored (a shared store's watch): every known cluster takes its
+     * stored state, ACTIVE when none is stored.
+     */
+    public synchronized void applyStoredStates(Map<ClusterId, AdminState> stored)
+    {
+        for (ClusterStatus status : registry.snapshot().clusters()) {
+            AdminState wanted = stored.getOrDefault(status.id(), AdminState.ACTIVE);
+            if (status.adminState() != wanted) {
+                registry.update(status.id(), current -> current.withAdminState(wanted));
+                log.info("event=admin_state_stored_elsewhere cluster={} from={} to={}", status.id(), status.adminState(), wanted);
+            }
+        }
+    }
+
+    /**
      * @return the cluster's status after the change, empty when no such cluster is configured
      */
     public synchronized Optional<ClusterStatus> setState(ClusterId cluster, AdminState state)

@@ -52,11 +52,22 @@ public final class HealthChecker
     private final ScheduledExecutorService scheduler;
     private final Settings settings;
     private final Clock clock;
+    private final java.util.function.Function<ClusterId, Optional<String>> veto;
     private final Map<ClusterId, int[]> streaks = new ConcurrentHashMap<>();
     private ScheduledFuture<?> task;
 
     public HealthChecker(ClusterRegistry registry, HttpClient httpClient, ObjectMapper objectMapper, ScheduledExecutorService scheduler, Settings settings, Clock clock)
     {
+        this(registry, httpClient, objectMapper, scheduler, settings, clock, cluster -> Optional.empty());
+    }
+
+    /**
+     * @param veto why a cluster must count as failing whatever its probe says (its Consul check does not pass), if it must
+     */
+    public HealthChecker(ClusterRegistry registry, HttpClient httpClient, ObjectMapper objectMapper, ScheduledExecutorService scheduler, Settings settings, Clock clock,
+            java.util.function.Function<ClusterId, Optional<String>> veto)
+    {
+        this.veto = requireNonNull(veto, "veto is null");
         this.registry = requireNonNull(registry, "registry is null");
         this.httpClient = requireNonNull(httpClient, "httpClient is null");
         this.objectMapper = requireNonNull(objectMapper, "objectMapper is null");
@@ -118,8 +129,9 @@ public final class HealthChecker
         }
     }
 
-    private void record(ClusterId id, Optional<String> error)
+    private void record(ClusterId id, Optional<String> probeError)
     {
+        Optional<String> error = probeError.isPresent() ? probeError : veto.apply(id);
         int[] streak = streaks.computeIfAbsent(id, ignored -> new int[2]);
         int successes;
         int failures;

@@ -49,6 +49,11 @@ import io.switchboard.routing.shadow.ShadowGroup;
 import io.switchboard.routing.shadow.ShadowLimits;
 import io.switchboard.routing.shadow.ShadowMirror;
 import io.switchboard.routing.state.FileClusterStateStore;
+import io.switchboard.core.spi.ClusterDiscovery;
+import io.switchboard.core.spi.ClusterStateStore;
+import io.switchboard.routing.discovery.DiscoveryUpdates;
+import io.switchboard.routing.discovery.StaticDiscovery;
+import io.switchboard.server.consul.ConsulParts;
 import io.switchboard.server.admin.AdminHandler;
 import io.switchboard.server.admin.ConfigReloader;
 import io.switchboard.server.config.ConfigLoader;
@@ -119,6 +124,10 @@ public final class GatewayServer
     private final Router router;
     private final QueryHistory history;
     private final ClusterAdministration administration;
+    private final Optional<ConsulParts> consul;
+    private final ClusterStateStore stateStore;
+    private final ClusterDiscovery discovery;
+    private final DiscoveryUpdates discoveryUpdates;
     private final QueryAffinity affinity;
     private final QueryLocator locator;
     private final Admission admission;
@@ -160,22 +169,30 @@ public final class GatewayServer
                 .sslContext(TlsContexts.backendJdk(config.backend().configuredTls()))
                 .version(HttpClient.Version.HTTP_1_1)
                 .build();
-        this.registry = new ClusterRegistry(config.clusterList());
         Clock clock = Clock.systemUTC();
+        this.consul = Optional.ofNullable(config.discovery().consul()).map(consulConfig -> ConsulParts.connect(consulConfig, environment));
+        // with Consul discovery the registry starts empty and fills from the first answer of Consul
+        this.registry = new ClusterRegistry(config.discovery().fromConsul() ? List.of() : config.clusterList());
         this.loadTracker = new LoadTracker(config.routing().inFlightExpiry(), config.routing().queryMapSize());
         this.router = new Router(registry, routerSettings(config, random), loadTracker, clock);
         this.loadProber = new LoadProber(registry, loadTracker, httpClient, objectMapper, scheduler, config.health().interval(), config.health().timeout(), clock);
         this.history = new QueryHistory(config.admin().queryHistory());
-        this.administration = new ClusterAdministration(registry, new FileClusterStateStore(config.admin().stateFile(), objectMapper), loadTracker);
+        FileClusterStateStore stateFile = new FileClusterStateStore(config.admin().stateFile(), objectMapper);
+        this.stateStore = consul.filter(parts -> config.discovery().consul().sharedState()).map(parts -> parts.stateStore(stateFile, clock)).orElse(stateFile);
+        this.administration = new ClusterAdministration(registry, stateStore, loadTracker);
+        this.discovery = config.discovery().fromConsul() ? consul.orElseThrow().discovery(config.defaultGroup(), clock) : new StaticDiscovery(config.clusterList(), clock.instant());
+        this.discoveryUpdates = new DiscoveryUpdates(administration, registry, this::clustersChanged, clock);
         this.adminToken = Optional.ofNullable(environment.getOrDefault(ADMIN_TOKEN_ENVIRONMENT, config.admin().token())).filter(token -> !token.isBlank());
         this.meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         bindJvmAndNettyMetrics(meterRegistry);
         this.metrics = new GatewayMetrics(meterRegistry, registry, loadTracker, config.metrics().userLabels());
+        metrics.registerSourceGauges("discovery", discovery::status);
+        metrics.registerSourceGauges("state-store", stateStore::status);
         OutlierDetector outliers = new OutlierDetector(registry,
                 new OutlierDetector.Settings(config.outlier().consecutiveFailures(), config.outlier().baseEjection(), config.outlier().maxEjection()), clock,
                 metrics::ejection);
         HealthChecker.Settings health = new HealthChecker.Settings(config.health().interval(), config.health().timeout(), config.health().healthyThreshold(), config.health().unhealthyThreshold());
-        this.healthChecker = new HealthChecker(registry, httpClient, objectMapper, scheduler, health, clock);
+        this.healthChecker = new HealthChecker(registry, httpClient, objectMapper, scheduler, health, clock, discoveryUpdates::failing);
         String secret = environment.getOrDefault(TOKEN_SECRET_ENVIRONMENT, config.routing().tokenSecret() != null ? config.routing().tokenSecret() : BUILT_IN_TOKEN_SECRET);
         JsonFactory jsonFactory = new JsonFactory();
         this.affinity = new QueryAffinity(config.routing().queryMapSize(), config.routing().queryMapSize(), Duration.ofHours(6));
@@ -232,6 +249,8 @@ public final class GatewayServer
             throws InterruptedException, IOException
     {
         administration.restore();
+        stateStore.watch(administration::applyStoredStates);
+        discovery.start(discoveryUpdates::apply);
         healthChecker.start();
         loadProber.start();
         admission.start();
@@ -246,7 +265,7 @@ public final class GatewayServer
                     private final AdminHandler handler = new AdminHandler(
                             new AdminHandler.Services(registry, router, loadTracker, administration, history, affinity, locator, httpClient, adminToken,
                                     GatewayServer.this, new WorkerShutdown(httpClient, objectMapper, Duration.ofSeconds(10)), meterRegistry,
-                                    config.metrics().requireToken(), adminExecutor, Clock.systemUTC(), shadowMirror),
+                                    config.metrics().requireToken(), adminExecutor, Clock.systemUTC(), shadowMirror, discovery::status, stateStore::status),
                             objectMapper);
 
                     @Override
@@ -260,12 +279,14 @@ public final class GatewayServer
                 });
         adminChannel = admin.bind(config.admin().listen().host(), config.admin().listen().port()).sync().channel();
         adminAddress = (InetSocketAddress) adminChannel.localAddress();
+        consul.ifPresent(parts -> parts.register(proxyAddress, adminAddress, config.server().configuredPublicUri(), Clock.systemUTC()));
         if (configFile.isPresent()) {
             watcher = new ConfigWatcher(configFile.get(), this::reload);
             watcher.start();
         }
-        log.info("event=started proxy={}://{} admin=http://{} transport={} clusters={} default_group={}",
-                proxyScheme(), hostPort(proxyAddress), hostPort(adminAddress), transport.name(), config.clusters().size(), config.defaultGroup());
+        log.info("event=started proxy={}://{} admin=http://{} transport={} clusters={} default_group={} discovery={}",
+                proxyScheme(), hostPort(proxyAddress), hostPort(adminAddress), transport.name(), registry.snapshot().clusters().size(), config.defaultGroup(),
+                config.discovery().fromConsul() ? "consul " + consul.orElseThrow().address() + " service " + config.discovery().consul().service() : "static");
     }
 
     /**
@@ -306,6 +327,9 @@ public final class GatewayServer
         if (!next.shadow().equals(current.shadow())) {
             needRestart.add("shadow");
         }
+        if (!next.discovery().equals(current.discovery())) {
+            needRestart.add("discovery");
+        }
         RoutingConfig routing = next.routing();
         RoutingConfig swappable = new RoutingConfig(routing.defaultGroup(), routing.rules(), routing.groups(), routing.allowGroupHeader(), routing.panicThreshold(),
                 current.routing().maxSubmitAttempts(), current.routing().tokenSecret(), current.routing().queryMapSize(), current.routing().locateTimeout(),
@@ -314,7 +338,10 @@ public final class GatewayServer
             needRestart.add("routing (token-secret, query-map-size, locate-timeout, in-flight-expiry, max-submit-attempts, queue)");
         }
         try {
-            administration.replaceClusters(next.clusterList());
+            // clusters Consul discovers are Consul's to change, not the file's
+            if (!current.discovery().fromConsul() && !next.discovery().fromConsul()) {
+                administration.replaceClusters(next.clusterList());
+            }
         }
         catch (IOException e) {
             return new Outcome(false, "refused, the running configuration stays: cannot read admin states: " + e.getMessage(), List.of());
@@ -324,9 +351,16 @@ public final class GatewayServer
         shadowMirror.reconfigure(shadowGroups(next));
         config = next;
         metrics.registerClusterGauges();
-        String message = "applied: " + next.clusters().size() + " clusters, " + next.routing().rules().size() + " rules, default group " + next.defaultGroup();
-        log.info("event=config_reloaded clusters={} rules={} need_restart={}", next.clusters().size(), next.routing().rules().size(), needRestart);
+        String message = "applied: " + registry.snapshot().clusters().size() + " clusters, " + next.routing().rules().size() + " rules, default group " + next.defaultGroup();
+        log.info("event=config_reloaded clusters={} rules={} need_restart={}", registry.snapshot().clusters().size(), next.routing().rules().size(), needRestart);
         return new Outcome(true, message, needRestart);
+    }
+
+    /** After discovery changed the clusters: probe the new ones now, and give them gauges. */
+    private void clustersChanged()
+    {
+        metrics.registerClusterGauges();
+        healthChecker.probeAll();
     }
 
     private static void bindJvmAndNettyMetrics(MeterRegistry registry)
@@ -399,6 +433,9 @@ public final class GatewayServer
         if (watcher != null) {
             watcher.close();
         }
+        // first out of Consul, so that no one is sent to a replica that is going away
+        consul.ifPresent(ConsulParts::close);
+        discovery.close();
         healthChecker.close();
         loadProber.close();
         proxyServer.stop();

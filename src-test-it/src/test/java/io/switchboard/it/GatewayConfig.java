@@ -27,7 +27,8 @@ record GatewayConfig(
         Optional<ServerTls> serverTls,
         Map<String, String> groupPolicies,
         String routingExtras,
-        Shadow shadow)
+        Shadow shadow,
+        Optional<Consul> consul)
 {
     /** PEM files that make the client port speak HTTPS. */
     record ServerTls(Path certificate, Path key)
@@ -104,6 +105,21 @@ record GatewayConfig(
         }
     }
 
+    /**
+     * Clusters from Consul ({@code discovery.source: consul}) instead of the {@code clusters} list: the gateway's
+     * {@code clusters} are then the ones the test announces in Consul, which the gateway is expected to find.
+     */
+    record Consul(URI address, String service, String stateKeyPrefix, String gatewayService)
+    {
+        Consul
+        {
+            requireNonNull(address, "address is null");
+            requireNonNull(service, "service is null");
+            requireNonNull(stateKeyPrefix, "stateKeyPrefix is null");
+            requireNonNull(gatewayService, "gatewayService is null");
+        }
+    }
+
     GatewayConfig
     {
         requireNonNull(proxyListen, "proxyListen is null");
@@ -119,11 +135,12 @@ record GatewayConfig(
         groupPolicies = Collections.unmodifiableMap(new LinkedHashMap<>(groupPolicies));
         requireNonNull(routingExtras, "routingExtras is null");
         requireNonNull(shadow, "shadow is null");
+        requireNonNull(consul, "consul is null");
     }
 
     GatewayConfig(String proxyListen, String adminListen, String healthInterval, String defaultGroup, List<Cluster> clusters)
     {
-        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of(), Optional.empty(), Optional.empty(), Map.of(), "", Shadow.NONE);
+        this(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.empty(), Optional.empty(), List.of(), Optional.empty(), Optional.empty(), Map.of(), "", Shadow.NONE, Optional.empty());
     }
 
     /** The admin token of every test gateway unless a test sets its own: the admin API is closed without one. */
@@ -145,41 +162,54 @@ record GatewayConfig(
 
     GatewayConfig withListeners(String proxyListen, String adminListen)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, groupPolicies, routingExtras, shadow);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, groupPolicies, routingExtras, shadow, consul);
     }
 
     /** With a token the admin API accepts changes, and refuses every call but health without it. */
     GatewayConfig withAdminToken(String token)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules, tokenSecret, serverTls, groupPolicies, routingExtras, shadow);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, Optional.of(token), stateFile, rules, tokenSecret, serverTls, groupPolicies, routingExtras, shadow, consul);
     }
 
     GatewayConfig withStateFile(Path file)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules, tokenSecret, serverTls, groupPolicies, routingExtras, shadow);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, Optional.of(file), rules, tokenSecret, serverTls, groupPolicies, routingExtras, shadow, consul);
     }
 
     GatewayConfig withRules(List<Rule> newRules)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules, tokenSecret, serverTls, groupPolicies, routingExtras, shadow);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, newRules, tokenSecret, serverTls, groupPolicies, routingExtras, shadow, consul);
     }
 
     /** The key of routing tokens: a restarted gateway with the same one routes the follow-ups its predecessor handed out. */
     GatewayConfig withTokenSecret(String secret)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, Optional.of(secret), serverTls, groupPolicies, routingExtras, shadow);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, Optional.of(secret), serverTls, groupPolicies, routingExtras, shadow, consul);
     }
 
     GatewayConfig withServerTls(Path certificate, Path key)
     {
         return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret,
-                Optional.of(new ServerTls(certificate, key)), groupPolicies, routingExtras, shadow);
+                Optional.of(new ServerTls(certificate, key)), groupPolicies, routingExtras, shadow, consul);
     }
 
     /** More of the {@code routing} section, as YAML indented under it, such as {@code queue:} and {@code limits:}. */
     GatewayConfig withRoutingYaml(String yaml)
     {
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, groupPolicies, yaml, shadow);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, groupPolicies, yaml, shadow, consul);
+    }
+
+    GatewayConfig withShadow(Shadow newShadow)
+    {
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, groupPolicies,
+                routingExtras, newShadow, consul);
+    }
+
+    /** The clusters come from Consul, where the test announces them. */
+    GatewayConfig withConsul(Consul newConsul)
+    {
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, groupPolicies,
+                routingExtras, shadow, Optional.of(newConsul));
     }
 
     /** {@code routing.groups.<group>.policy}, such as {@code weighted-round-robin}. */
@@ -187,7 +217,7 @@ record GatewayConfig(
     {
         Map<String, String> policies = new LinkedHashMap<>(groupPolicies);
         policies.put(group, policy);
-        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, policies, routingExtras, shadow);
+        return new GatewayConfig(proxyListen, adminListen, healthInterval, defaultGroup, clusters, adminToken, stateFile, rules, tokenSecret, serverTls, policies, routingExtras, shadow, consul);
     }
 
     List<String> clusterIds()
@@ -211,9 +241,15 @@ record GatewayConfig(
                 .append("routing:\n")
                 .append("  default-group: ").append(defaultGroup).append('\n');
         tokenSecret.ifPresent(secret -> yaml.append("  token-secret: ").append(quoted(secret)).append('\n'));
-        if (!groupPolicies.isEmpty()) {
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        groupPolicies.forEach((group, policy) -> groups.computeIfAbsent(group, ignored -> new java.util.ArrayList<>()).add("policy: " + policy));
+        for (GroupShadow group : shadow.groups()) {
+            groups.computeIfAbsent(group.group(), ignored -> new java.util.ArrayList<>())
+                    .add("shadow: {cluster: " + group.cluster() + ", sample-percent: " + group.samplePercent() + "}");
+        }
+        if (!groups.isEmpty()) {
             yaml.append("  groups:\n");
-            groupPolicies.forEach((group, policy) -> yaml.append("    ").append(group).append(": {policy: ").append(policy).append("}\n"));
+            groups.forEach((group, settings) -> yaml.append("    ").append(group).append(": {").append(String.join(", ", settings)).append("}\n"));
         }
         if (!rules.isEmpty()) {
             yaml.append("  rules:\n");
@@ -225,6 +261,23 @@ record GatewayConfig(
             }
         }
         routingExtras.lines().forEach(line -> yaml.append("  ").append(line).append('\n'));
+        if (!shadow.groups().isEmpty()) {
+            yaml.append("shadow:\n")
+                    .append("  max-concurrent-queries: ").append(shadow.maxConcurrentQueries()).append('\n');
+        }
+        if (consul.isPresent()) {
+            yaml.append("discovery:\n")
+                    .append("  source: consul\n")
+                    .append("  consul:\n")
+                    .append("    address: ").append(quoted(consul.get().address().toString())).append('\n')
+                    .append("    service: ").append(quoted(consul.get().service())).append('\n')
+                    .append("    max-wait: 5s\n")
+                    .append("    retry-min: 200ms\n")
+                    .append("    retry-max: 2s\n")
+                    .append("    state-key-prefix: ").append(quoted(consul.get().stateKeyPrefix())).append('\n')
+                    .append("    register: {service: ").append(quoted(consul.get().gatewayService())).append(", check-interval: 1s}\n");
+            return yaml.toString();
+        }
         yaml.append("clusters:\n");
         for (Cluster cluster : clusters) {
             yaml.append("  - id: ").append(cluster.id()).append('\n')

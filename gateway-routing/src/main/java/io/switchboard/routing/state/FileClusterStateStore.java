@@ -25,6 +25,7 @@ public final class FileClusterStateStore
 {
     private final Path file;
     private final ObjectMapper objectMapper;
+    private final java.time.Instant created = java.time.Instant.now();
 
     public FileClusterStateStore(Path file, ObjectMapper objectMapper)
     {
@@ -74,6 +75,12 @@ public final class FileClusterStateStore
         finally {
             Files.deleteIfExists(temporary);
         }
+    }
+
+    @Override
+    public io.switchboard.core.spi.SourceStatus status()
+    {
+        return io.switchboard.core.spi.SourceStatus.local("file", created);
     }
 
     private Map<String, String> read()

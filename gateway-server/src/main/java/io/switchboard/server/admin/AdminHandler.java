@@ -93,7 +93,9 @@ public final class AdminHandler
             boolean metricsNeedToken,
             java.util.concurrent.Executor blockingExecutor,
             Clock clock,
-            ShadowMirror shadow)
+            ShadowMirror shadow,
+            java.util.function.Supplier<io.switchboard.core.spi.SourceStatus> discoveryStatus,
+            java.util.function.Supplier<io.switchboard.core.spi.SourceStatus> stateStoreStatus)
     {
         public Services
         {
@@ -112,6 +114,21 @@ public final class AdminHandler
             requireNonNull(blockingExecutor, "blockingExecutor is null");
             requireNonNull(clock, "clock is null");
             requireNonNull(shadow, "shadow is null");
+            requireNonNull(discoveryStatus, "discoveryStatus is null");
+            requireNonNull(stateStoreStatus, "stateStoreStatus is null");
+        }
+    }
+
+    /**
+     * Where clusters or admin states come from, as health shows it: a source that cannot be reached leaves the gateway
+     * routing on the last answer it had, since {@code since}.
+     */
+    public record SourceView(String kind, boolean reachable, String since, String lastContact, String lastError)
+    {
+        static SourceView of(io.switchboard.core.spi.SourceStatus status)
+        {
+            return new SourceView(status.kind(), status.reachable(), status.since().toString(), status.lastContact().map(Instant::toString).orElse(null),
+                    status.lastError().orElse(null));
         }
     }
 
@@ -288,6 +305,8 @@ public final class AdminHandler
         body.put("clusters", clusters.size());
         body.put("healthyClusters", clusters.stream().filter(ClusterStatus::routable).count());
         body.put("activeClusters", clusters.stream().filter(status -> status.routable() && status.adminState().takesNewQueries()).count());
+        body.put("discovery", SourceView.of(services.discoveryStatus().get()));
+        body.put("stateStore", SourceView.of(services.stateStoreStatus().get()));
         send(ctx, request, HttpResponseStatus.OK, body);
     }
 

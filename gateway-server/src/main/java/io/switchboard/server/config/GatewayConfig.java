@@ -20,7 +20,8 @@ public record GatewayConfig(
         OutlierConfig outlier,
         MetricsConfig metrics,
         List<ClusterConfig> clusters,
-        ShadowConfig shadow)
+        ShadowConfig shadow,
+        DiscoveryConfig discovery)
 {
     public GatewayConfig
     {
@@ -32,8 +33,16 @@ public record GatewayConfig(
         outlier = outlier == null ? OutlierConfig.defaults() : outlier;
         metrics = metrics == null ? MetricsConfig.defaults() : metrics;
         shadow = shadow == null ? ShadowConfig.defaults() : shadow;
-        require(clusters != null && !clusters.isEmpty(), "clusters: at least one cluster is required");
-        clusters = List.copyOf(clusters);
+        discovery = discovery == null ? DiscoveryConfig.defaults() : discovery;
+        if (discovery.fromConsul()) {
+            require(clusters == null || clusters.isEmpty(), "clusters: must be empty with discovery.source: consul, where the clusters are the instances of Consul service '"
+                    + discovery.consul().service() + "'");
+            require(routing.defaultGroup() != null, "routing.default-group: is required with discovery.source: consul, where no cluster is known at start");
+        }
+        else {
+            require(clusters != null && !clusters.isEmpty(), "clusters: at least one cluster is required, unless they come from Consul (discovery.source: consul)");
+        }
+        clusters = clusters == null ? List.of() : List.copyOf(clusters);
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < clusters.size(); i++) {
             require(clusters.get(i) != null, "clusters[" + i + "]: is empty");
@@ -41,6 +50,8 @@ public record GatewayConfig(
         }
         Set<String> served = new HashSet<>();
         clusters.forEach(cluster -> served.add(cluster.routingGroup()));
+        // with discovery, groups appear as clusters register: a group nobody serves yet fails its queries by name
+        boolean checkServed = !discovery.fromConsul();
         if (routing.defaultGroup() != null) {
             try {
                 RoutingGroup.of(routing.defaultGroup());
@@ -48,16 +59,16 @@ public record GatewayConfig(
             catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("routing.default-group: " + e.getMessage());
             }
-            require(served.contains(routing.defaultGroup()), "routing.default-group: no cluster serves routing group '" + routing.defaultGroup() + "'");
+            require(!checkServed || served.contains(routing.defaultGroup()), "routing.default-group: no cluster serves routing group '" + routing.defaultGroup() + "'");
         }
         for (int i = 0; i < routing.rules().size(); i++) {
             String group = routing.rules().get(i).group();
-            require(served.contains(group), "routing.rules[" + i + "].group: no cluster serves routing group '" + group + "'");
+            require(!checkServed || served.contains(group), "routing.rules[" + i + "].group: no cluster serves routing group '" + group + "'");
         }
         for (Map.Entry<String, GroupConfig> group : routing.groups().entrySet()) {
-            require(served.contains(group.getKey()), "routing.groups." + group.getKey() + ": no cluster serves this routing group");
+            require(!checkServed || served.contains(group.getKey()), "routing.groups." + group.getKey() + ": no cluster serves this routing group");
             String fallback = group.getValue().fallback();
-            require(fallback == null || served.contains(fallback), "routing.groups." + group.getKey() + ".fallback: no cluster serves routing group '" + fallback + "'");
+            require(fallback == null || !checkServed || served.contains(fallback), "routing.groups." + group.getKey() + ".fallback: no cluster serves routing group '" + fallback + "'");
             require(fallback == null || !fallback.equals(group.getKey()), "routing.groups." + group.getKey() + ".fallback: a group cannot fall back to itself");
             GroupShadowConfig mirror = group.getValue().shadow();
             if (mirror != null) {

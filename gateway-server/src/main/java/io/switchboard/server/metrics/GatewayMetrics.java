@@ -95,6 +95,29 @@ public final class GatewayMetrics
         }
     }
 
+    /**
+     * Whether a source of clusters or admin states ({@code discovery}, {@code state-store}) answers, and how old its
+     * last answer is: while it does not answer, the gateway routes on that last answer.
+     */
+    public void registerSourceGauges(String source, java.util.function.Supplier<io.switchboard.core.spi.SourceStatus> status)
+    {
+        Tags tags = Tags.of("source", source, "kind", status.get().kind());
+        Gauge.builder("switchboard.source.reachable", status, current -> current.get().reachable() ? 1 : 0)
+                .description("1 while the source of clusters or admin states answers; 0 while the gateway runs on its last answer")
+                .tags(tags)
+                // the supplier is often a method reference no one else holds: a weak reference would lose it to the GC
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("switchboard.source.last.contact.age", status, current -> current.get().lastContact()
+                        .map(contact -> Duration.between(contact, java.time.Instant.now()).toMillis() / 1000.0)
+                        .orElse(Double.NaN))
+                .description("Seconds since the source last answered")
+                .baseUnit("seconds")
+                .tags(tags)
+                .strongReference(true)
+                .register(registry);
+    }
+
     private void clusterGauge(String name, String description, Tags tags, ClusterId id, ToDoubleFunction<ClusterStatus> value)
     {
         Gauge.builder(name, clusters, registry -> registry.snapshot().find(id).map(value::applyAsDouble).orElse(Double.NaN))

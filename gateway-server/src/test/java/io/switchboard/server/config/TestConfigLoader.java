@@ -181,6 +181,65 @@ final class TestConfigLoader
         assertInvalid("clusters: [\n  - {id: a\n", "not valid YAML at line");
     }
 
+    @Test
+    void consulDiscoveryNeedsNoClustersButADefaultGroupAndAService()
+            throws InvalidConfigException
+    {
+        GatewayConfig config = parse("""
+                routing: {default-group: adhoc, rules: [{name: etl, match: {source: airflow}, group: etl}]}
+                discovery:
+                  source: consul
+                  consul: {address: "127.0.0.1:8500", service: trino}
+                """);
+
+        assertThat(config.discovery().fromConsul()).isTrue();
+        assertThat(config.clusters()).isEmpty();
+        assertThat(config.defaultGroup()).isEqualTo(RoutingGroup.of("adhoc"));
+        assertThat(config.discovery().consul().maxWait()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(config.discovery().consul().stateKeyPrefix()).isEqualTo("switchboard/cluster-state/");
+        assertThat(config.discovery().consul().sharedState()).isTrue();
+        assertThat(config.discovery().consul().register().enabled()).isTrue();
+        assertThat(config.discovery().consul().register().service()).isEqualTo("switchboard");
+    }
+
+    @Test
+    void withoutDiscoveryTheClustersListIsTheSource()
+            throws InvalidConfigException
+    {
+        GatewayConfig config = parse("""
+                clusters:
+                  - {id: a, uri: "http://h:1", routing-group: g}
+                """);
+
+        assertThat(config.discovery().fromConsul()).isFalse();
+        assertThat(config.discovery().consul()).isNull();
+    }
+
+    @Test
+    void consulMistakesNameTheirField()
+    {
+        assertInvalid("discovery: {source: consul}\nrouting: {default-group: adhoc}\n", "discovery.consul: is required when source is consul");
+        assertInvalid("discovery: {source: consul, consul: {address: \"127.0.0.1:8500\"}}\nrouting: {default-group: adhoc}\n",
+                "discovery.consul.service: is required when source is consul");
+        assertInvalid("discovery: {source: zookeeper}\n", "discovery.source: must be one of [static, consul], got 'zookeeper'");
+        assertInvalid("discovery: {source: consul, consul: {service: trino}}\n", "routing.default-group: is required with discovery.source: consul");
+        assertInvalid("""
+                routing: {default-group: adhoc}
+                discovery: {source: consul, consul: {service: trino}}
+                clusters:
+                  - {id: a, uri: "http://h:1", routing-group: adhoc}
+                """, "clusters: must be empty with discovery.source: consul, where the clusters are the instances of Consul service 'trino'");
+        assertInvalid("discovery: {source: consul, consul: {service: trino, max-wait: 20m}}\nrouting: {default-group: adhoc}\n",
+                "discovery.consul.max-wait: must be between 1s and 10m");
+        assertInvalid("discovery: {source: consul, consul: {service: trino, state-key-prefix: /states}}\nrouting: {default-group: adhoc}\n",
+                "discovery.consul.state-key-prefix: must end with '/' and not start with one");
+        assertInvalid("discovery: {source: consul, consul: {service: trino, address: \"ftp://consul:21\"}}\nrouting: {default-group: adhoc}\n",
+                "discovery.consul.address: not an http or https address of a Consul agent");
+        assertInvalid("discovery: {source: consul, consul: {service: trino, register: {deregister-critical-after: 10s}}}\nrouting: {default-group: adhoc}\n",
+                "discovery.consul.register.deregister-critical-after: must be at least 1m");
+        assertInvalid("server: {}\n", "clusters: at least one cluster is required, unless they come from Consul (discovery.source: consul)");
+    }
+
     private GatewayConfig parse(String yaml)
             throws InvalidConfigException
     {

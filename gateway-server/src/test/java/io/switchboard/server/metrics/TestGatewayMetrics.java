@@ -69,6 +69,23 @@ final class TestGatewayMetrics
     }
 
     @Test
+    void aSourceThatStoppedAnsweringShowsInItsGauges()
+    {
+        java.time.Instant lastAnswer = java.time.Instant.now().minusSeconds(30);
+        metrics.registerSourceGauges("discovery", () -> new io.switchboard.core.spi.SourceStatus("consul", false, lastAnswer, Optional.of(lastAnswer), Optional.of("500")));
+        metrics.registerSourceGauges("state-store", () -> io.switchboard.core.spi.SourceStatus.local("file", lastAnswer));
+        // the suppliers above are held by the gauges alone
+        System.gc();
+
+        String scrape = registry.scrape();
+
+        assertThat(scrape)
+                .contains("switchboard_source_reachable{kind=\"consul\",source=\"discovery\"} 0.0")
+                .contains("switchboard_source_reachable{kind=\"file\",source=\"state-store\"} 1.0")
+                .containsPattern("switchboard_source_last_contact_age_seconds\\{kind=\"consul\",source=\"discovery\"} 3\\d\\.\\d+");
+    }
+
+    @Test
     void clustersAreDescribedByGauges()
     {
         String scrape = registry.scrape();

@@ -1,0 +1,19 @@
+package io.switchboard.core.spi;
+
+import java.util.function.Consumer;
+
+/** Where the gateway learns which clusters exist: the config file's list, or a catalog such as Consul's. */
+public interface ClusterDiscovery
+        extends AutoCloseable
+{
+    /**
+     * Starts watching; {@code listener} receives every new complete list of clusters, one call at a time. A source
+     * that cannot be reached sends nothing, so the gateway keeps the last list it had.
+     */
+    void start(Consumer<DiscoveredClusters> listener);
+
+    SourceStatus status();
+
+    @Override
+    void close();
+}

@@ -216,12 +216,19 @@ final class TestClusterKilledMidQuery
         }
         catch (SQLException e) {
             streaming.countDown();
-            return new Outcome(queryId, start, System.nanoTime(), Optional.of(String.valueOf(e.getMessage())));
+            return new Outcome(queryIdOf(queryId, e), start, System.nanoTime(), Optional.of(String.valueOf(e.getMessage())));
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Outcome(queryId, start, System.nanoTime(), Optional.of("interrupted"));
         }
+    }
+
+    /** The id the result set gave, or else the one the driver's message names: a query that failed at its first poll never opened one. */
+    private static String queryIdOf(String known, SQLException failure)
+    {
+        java.util.regex.Matcher named = java.util.regex.Pattern.compile("Query failed \\(#([0-9a-z_]+)\\)").matcher(String.valueOf(failure.getMessage()));
+        return !known.equals("unknown") || !named.find() ? known : named.group(1);
     }
 
     /** Short queries until {@link #SUBMITS} have been sent by all clients together. */
@@ -240,7 +247,7 @@ final class TestClusterKilledMidQuery
                     outcomes.add(new Outcome(queryId, start, System.nanoTime(), count == 25 ? Optional.empty() : Optional.of("count " + count)));
                 }
                 catch (SQLException e) {
-                    outcomes.add(new Outcome(queryId, start, System.nanoTime(), Optional.of(String.valueOf(e.getMessage()))));
+                    outcomes.add(new Outcome(queryIdOf(queryId, e), start, System.nanoTime(), Optional.of(String.valueOf(e.getMessage()))));
                 }
                 if (killed.getCount() > 0) {
                     submittedBeforeKill.incrementAndGet();

@@ -76,6 +76,7 @@ public record RoutingConfig(
     {
         return "RoutingConfig[defaultGroup=" + defaultGroup + ", rules=" + rules + ", groups=" + groups + ", allowGroupHeader=" + allowGroupHeader
                 + ", panicThreshold=" + panicThreshold + ", maxSubmitAttempts=" + maxSubmitAttempts + ", tokenSecret=" + (tokenSecret == null ? "none" : "***")
-                + ", queryMapSize=" + queryMapSize + ", locateTimeout=" + locateTimeout + ", inFlightExpiry=" + inFlightExpiry + "]";
+                + ", queryMapSize=" + queryMapSize + ", locateTimeout=" + locateTimeout + ", inFlightExpiry=" + inFlightExpiry + ", queue=" + queue
+                + ", limits=" + limits + "]";
     }
 }

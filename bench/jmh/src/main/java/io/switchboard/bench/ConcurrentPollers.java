@@ -83,7 +83,7 @@ public final class ConcurrentPollers
     private double durationSeconds = 60;
     private double intervalSeconds = 1;
     private double rampSeconds = -1;
-    private double warmupSeconds = 5;
+    private double warmupSeconds = 10;
     private double timeoutSeconds = 10;
     private int threads = 2;
     private long gatewayPid = -1;
@@ -237,6 +237,7 @@ public final class ConcurrentPollers
         }
         long windowStart = System.nanoTime();
         long cpuAtWindowStart = gatewayCpuTicks();
+        long ownCpuAtWindowStart = cpuTicks("self");
         long pollsAtWindowStart = pollsOk.sum();
         long errorsAtWindowStart = errors.sum();
         long activeAtWindowStart = finished.getCount();
@@ -249,11 +250,13 @@ public final class ConcurrentPollers
         measuring = false;
         long windowNanos = System.nanoTime() - windowStart;
         long cpuAtWindowEnd = gatewayCpuTicks();
-        long pollsInWindowTotal = pollsInWindow.sum();
+        long ownCpuInWindow = cpuTicks("self") - ownCpuAtWindowStart;
         long clientsPolling = finished.getCount();
         OptionalLong inFlightAtEnd = adminInFlight();
         stopping = true;
         finished.await((long) ((intervalSeconds + timeoutSeconds) * 1000) + 5_000, TimeUnit.MILLISECONDS);
+        // polls sent in the window and answered after it still count
+        long pollsInWindowTotal = pollsInWindow.sum();
         OptionalLong inFlightAfterCancel = cancel ? adminInFlight() : OptionalLong.empty();
         if (gatewayPid > 0) {
             sample();
@@ -273,9 +276,9 @@ public final class ConcurrentPollers
         System.out.printf(Locale.ROOT, "== Result (window %.1f s)%n", windowNanos / 1e9);
         System.out.printf(Locale.ROOT, "   clients: %,d opened, %,d connected, %,d submitted, %,d still polling at the end of the window%n",
                 connections, connected.sum(), submitted.sum(), clientsPolling);
-        System.out.printf(Locale.ROOT, "   polls in window: %,d served of %,.0f expected (%.1f%%), %,.0f polls/s; %,d polls in all, %,d sent late (> 10%% of the interval)%n",
+        System.out.printf(Locale.ROOT, "   polls sent in the window: %,d served of %,.0f expected (%.1f%%), %,.0f polls/s; %,d polls in all, %,d sent late (> 10%% of the interval)%n",
                 pollsInWindowTotal, expected, expected == 0 ? 0 : 100.0 * pollsInWindowTotal / expected, pollsPerSecond, pollsOk.sum(), pollsLate.sum());
-        System.out.printf(Locale.ROOT, "   latency: poll p50 %s, p99 %s, max %s; submit p50 %s, p99 %s%n",
+        System.out.printf(Locale.ROOT, "   latency: poll p50 %s, p99 %s, max %s; submit (during the ramp-up, gateway JIT still cold) p50 %s, p99 %s%n",
                 micros(pollLatency.getValueAtPercentile(50)), micros(pollLatency.getValueAtPercentile(99)), micros(pollLatency.getMaxValue()),
                 micros(submitLatency.getValueAtPercentile(50)), micros(submitLatency.getValueAtPercentile(99)));
         System.out.printf(Locale.ROOT, "   errors: %,d%s%n", errors.sum(), errorsByKind.isEmpty() ? "" : " " + describeErrors());
@@ -290,6 +293,8 @@ public final class ConcurrentPollers
                     peakRss / 1024.0, hwmKb / 1024.0, peakFds.get(), cpuSeconds,
                     pollsInWindowTotal == 0 ? 0 : cpuSeconds * 1e6 / pollsInWindowTotal, 100 * cpuSeconds / (windowNanos / 1e9));
         }
+        System.out.printf(Locale.ROOT, "   load generator: CPU in window %.1f s (%.0f%% of a core); machine load average now %s%n",
+                (double) ownCpuInWindow / clockTicks, 100.0 * ownCpuInWindow / clockTicks / (windowNanos / 1e9), loadAverage());
         if (inFlightAtEnd.isPresent()) {
             System.out.printf(Locale.ROOT, "   gateway in-flight count (admin API): %,d at the end of the window%s%n", inFlightAtEnd.getAsLong(),
                     inFlightAfterCancel.isPresent() ? String.format(Locale.ROOT, ", %,d after the cancels", inFlightAfterCancel.getAsLong()) : "");
@@ -407,11 +412,14 @@ public final class ConcurrentPollers
     /** utime + stime of the gateway in clock ticks, -1 when unknown. */
     private long gatewayCpuTicks()
     {
-        if (gatewayPid <= 0) {
-            return -1;
-        }
+        return gatewayPid <= 0 ? -1 : cpuTicks(Long.toString(gatewayPid));
+    }
+
+    /** utime + stime of a process ({@code self} is this one) in clock ticks, -1 when unknown. */
+    private static long cpuTicks(String process)
+    {
         try {
-            String stat = Files.readString(Path.of("/proc/" + gatewayPid + "/stat"));
+            String stat = Files.readString(Path.of("/proc/" + process + "/stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
         }
@@ -446,6 +454,17 @@ public final class ConcurrentPollers
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return OptionalLong.empty();
+        }
+    }
+
+    private static String loadAverage()
+    {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        }
+        catch (IOException | RuntimeException e) {
+            return "unknown";
         }
     }
 
@@ -489,6 +508,7 @@ public final class ConcurrentPollers
         private String nextPath;
         private Step outstanding;
         private long sentNanos;
+        private boolean sentInWindow;
         private long dueNanos;
         private ScheduledFuture<?> timeout;
         private boolean done;
@@ -520,6 +540,7 @@ public final class ConcurrentPollers
             }
             outstanding = step;
             sentNanos = System.nanoTime();
+            sentInWindow = measuring;
             if (step == Step.POLL) {
                 pollsSent.increment();
             }
@@ -591,7 +612,8 @@ public final class ConcurrentPollers
             else {
                 pollLatency.recordValue(latencyMicros);
                 pollsOk.increment();
-                if (measuring) {
+                if (sentInWindow) {
+                    // counted by when it was sent: answers that a stall delayed into the window are not counted twice
                     pollsInWindow.increment();
                 }
             }

@@ -26,6 +26,8 @@ JAVA_OPTS_DEFAULT="-Xms256m -Xmx256m -XX:+UseParallelGC -XX:-UsePerfData"
 GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:-$JAVA_OPTS_DEFAULT}"
 NGINX_WORKERS="${NGINX_WORKERS:-auto}"
 KEEP=0
+QUICK=""
+RUN_ALL=0
 OUT=""
 WAIT_IDLE=0            # max seconds to wait for a quiet machine before each measured run
 
@@ -33,6 +35,8 @@ usage() {
   cat <<EOF
 usage: bench/run.sh [options]
   --quick             smoke run: 1 repetition, 3 s runs, 1 s warm-up
+  --all               then also run bench/concurrent.sh and bench/jmh.sh (each --quick with --quick),
+                      so that the Targets table has every row of issue #8 from this one run
   --duration SECS     seconds per measured run (default $DURATION)
   --warmup SECS       seconds of warm-up before each measured run (default $WARMUP; 0 = none)
   --gateway-warmup S  seconds of initial gateway (JIT) warm-up per 64c workload, before any
@@ -52,7 +56,8 @@ EOF
 
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) REPS=1; DURATION=3; WARMUP=1; GW_WARMUP=2 ;;
+    --quick) REPS=1; DURATION=3; WARMUP=1; GW_WARMUP=2; QUICK=1 ;;
+    --all) RUN_ALL=1 ;;
     --duration) DURATION="$2"; shift ;;
     --warmup) WARMUP="$2"; shift ;;
     --gateway-warmup) GW_WARMUP="$2"; shift ;;
@@ -80,23 +85,11 @@ for w in "${WORKLOAD_LIST[@]}"; do
 done
 has_target() { [[ ",$TARGETS," == *",$1,"* ]]; }
 
-log()  { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die()  { printf '[bench] ERROR: %s\n' "$*" >&2; FAILED=1; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 
 # ---------------------------------------------------------------- tools
-need_install=()
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_install+=(nginx)
-command -v wrk   >/dev/null 2>&1 || need_install+=(wrk)
-command -v curl  >/dev/null 2>&1 || need_install+=(curl)
-if [ ${#need_install[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "missing ${need_install[*]}; run as root (apt-get install) or install them" >&2; exit 1
-  fi
-  log "installing ${need_install[*]} with apt-get"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${need_install[@]}" >/dev/null
-fi
+need_tools nginx wrk curl
 NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
 
 if has_target gateway; then
@@ -111,28 +104,18 @@ fi
 # ---------------------------------------------------------------- work dir + cleanup
 WORK="$(mktemp -d /tmp/switchboard-bench.XXXXXX)"
 chmod 755 "$WORK"   # nginx workers drop to 'nobody' when started as root
-STUB_PID=""; PROXY_PID=""; GW_PID=""; FAILED=0
+STUB_PID=""; PROXY_PID=""; FAILED=0
 
-stop_pid() {  # stop_pid PID NAME: TERM, wait up to 10 s, then KILL (and the pid's children)
-  local pid="$1" name="$2" i
-  [ -n "$pid" ] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "$name ($pid) did not stop on TERM, killing"
-    local kids; kids="$(pgrep -P "$pid" || true)"
-    kill -KILL "$pid" $kids 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
+stop_all() {
+  stop_pid "$GW_PID" gateway
+  stop_pid "$PROXY_PID" nginx-proxy
+  stop_pid "$STUB_PID" nginx-stub
 }
 
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  stop_pid "$GW_PID" gateway
-  stop_pid "$PROXY_PID" nginx-proxy
-  stop_pid "$STUB_PID" nginx-stub
+  stop_all
   if [ "$KEEP" = 1 ] || [ "$FAILED" = 1 ] || [ "$rc" -ne 0 ]; then
     log "work dir kept: $WORK (configs, nginx/gateway logs, raw wrk output)"
   else
@@ -145,52 +128,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- ports
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-USED_PORTS=" "
-pick_port() {   # pick_port VAR; below the ephemeral range, so client sockets never collide
-  local p i
-  for i in $(seq 1 200); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 ))
-    [[ "$USED_PORTS" == *" $p "* ]] && continue
-    if port_free "$p"; then USED_PORTS+="$p "; printf -v "$1" '%s' "$p"; return 0; fi
-  done
-  die "no free port found"
-}
 pick_port PORT_A; pick_port PORT_B; pick_port PORT_PROXY
 
 QUERY_ID="20261126_101530_00042_abcde"
 
 # ---------------------------------------------------------------- nginx stub (2 clusters)
-json_body() {  # json_body FILE PORT -> one-line JSON, safe inside an nginx '...' string
-  local s
-  s="$(sed 's/^[[:space:]]*//' "$BENCH_DIR/stub/$1" | tr -d '\n' \
-       | sed "s/@PORT@/$2/g; s/@QUERY_ID@/$QUERY_ID/g")"
-  case "$s" in *"'"*|*'$'*|*'\'*) die "stub/$1 must not contain ' \$ or \\" ;; esac
-  [ "${#s}" -lt 4000 ] || die "stub/$1 too long for an nginx config token (${#s} bytes)"
-  printf '%s' "$s"
-}
-
-nginx_common() {  # nginx_common DIR
-  cat <<EOF
-worker_processes $NGINX_WORKERS;
-worker_rlimit_nofile 65536;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  server_tokens off;
-  client_body_temp_path $1/tmp/body;
-  proxy_temp_path $1/tmp/proxy;
-  fastcgi_temp_path $1/tmp/fastcgi;
-  uwsgi_temp_path $1/tmp/uwsgi;
-  scgi_temp_path $1/tmp/scgi;
-  keepalive_timeout 75s;
-  keepalive_requests 10000000;
-  default_type application/json;
-EOF
-}
-
 stub_server() {  # stub_server PORT
   cat <<EOF
   server {
@@ -198,38 +140,20 @@ stub_server() {  # stub_server PORT
     # submit: POST /v1/statement -> QUEUED QueryResults
     location = /v1/statement {
       if (\$request_method != POST) { return 405; }
-      return 200 '$(json_body submit.json "$1")';
+      return 200 '$(json_body submit.json "$1" "$QUERY_ID")';
     }
     # follow-up poll: GET /v1/statement/{queued|executing}/ID/SLUG/N -> RUNNING page with 20 rows
     location ~ ^/v1/statement/(queued|executing)/ {
       if (\$request_method = DELETE) { return 204; }
-      return 200 '$(json_body poll.json "$1")';
+      return 200 '$(json_body poll.json "$1" "$QUERY_ID")';
     }
     # health check used by the gateway
     location = /v1/info {
-      return 200 '$(json_body info.json "$1")';
+      return 200 '$(json_body info.json "$1" "$QUERY_ID")';
     }
     location / { return 404 '{"error":"not found"}'; }
   }
 EOF
-}
-
-start_nginx() {  # start_nginx NAME -> pid in NGINX_PID; conf in $WORK/NAME/nginx.conf
-  local dir="$WORK/$1" i
-  "$NGINX_BIN" -t -q -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" \
-    || die "nginx config $dir/nginx.conf is invalid"
-  "$NGINX_BIN" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -g 'daemon off;' \
-    >"$dir/stdout.log" 2>&1 &
-  NGINX_PID=$!
-  shift
-  for i in $(seq 1 100); do
-    local all=1 p
-    for p in "$@"; do port_free "$p" && all=0; done
-    [ "$all" = 1 ] && return 0
-    kill -0 "$NGINX_PID" 2>/dev/null || { cat "$dir/error.log" "$dir/stdout.log" >&2 || true; die "nginx $dir exited"; }
-    sleep 0.05
-  done
-  die "nginx $dir did not listen on $*"
 }
 
 mkdir -p "$WORK/stub/tmp" "$WORK/proxy/tmp"
@@ -265,10 +189,6 @@ EOF
 fi
 
 # ---------------------------------------------------------------- gateway
-GW_URL=""; GW_ADMIN=""
-gw_alive() { [ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null; }
-gw_log_tail() { echo "---- last 40 lines of $WORK/gateway.log ----" >&2; tail -n 40 "$WORK/gateway.log" >&2 || true; echo "----" >&2; }
-
 if has_target gateway; then
   GW_ADMIN_TOKEN="bench-admin-token-$RANDOM$RANDOM$RANDOM"
   cat >"$WORK/gateway.yaml" <<EOF
@@ -287,35 +207,7 @@ clusters:
     uri: http://127.0.0.1:$PORT_B
     routing-group: adhoc
 EOF
-  # run a private copy: a rebuild of the jar during the benchmark must not pull it from under the JVM
-  cp "$JAR" "$WORK/switchboard.jar"
-  # shellcheck disable=SC2086
-  java $GATEWAY_JAVA_OPTS -jar "$WORK/switchboard.jar" --config "$WORK/gateway.yaml" --ready-file "$WORK/gateway.ready" \
-    >"$WORK/gateway.log" 2>&1 &
-  GW_PID=$!
-  log "gateway starting (pid $GW_PID): java $GATEWAY_JAVA_OPTS -jar $JAR"
-  for i in $(seq 1 600); do
-    if [ -s "$WORK/gateway.ready" ]; then
-      GW_URL="$(sed -n 's/.*"proxy"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$WORK/gateway.ready")"
-      GW_ADMIN="$(sed -n 's/.*"admin"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$WORK/gateway.ready")"
-      [ -n "$GW_URL" ] && [ -n "$GW_ADMIN" ] && break
-    fi
-    gw_alive || { gw_log_tail; die "gateway exited during startup"; }
-    sleep 0.1
-  done
-  [ -n "$GW_URL" ] && [ -n "$GW_ADMIN" ] || { gw_log_tail; die "gateway did not write a usable ready file in 60 s"; }
-  GW_URL="${GW_URL%/}"; GW_ADMIN="${GW_ADMIN%/}"
-  log "gateway ready: proxy=$GW_URL admin=$GW_ADMIN; waiting for both clusters healthy"
-  healthy=0
-  for i in $(seq 1 300); do
-    body="$(curl -s --max-time 2 -H "Authorization: Bearer $GW_ADMIN_TOKEN" "$GW_ADMIN/v1/gateway/clusters" || true)"
-    healthy="$(grep -o '"healthy"[[:space:]]*:[[:space:]]*true' <<<"$body" | wc -l || true)"
-    [ "$healthy" -ge 2 ] && break
-    gw_alive || { gw_log_tail; die "gateway exited while waiting for healthy clusters"; }
-    sleep 0.2
-  done
-  [ "$healthy" -ge 2 ] || { echo "last /v1/gateway/clusters answer: $body" >&2; gw_log_tail; die "clusters not healthy after 60 s"; }
-  log "both clusters healthy"
+  start_gateway "$JAR" 2
 fi
 
 # ---------------------------------------------------------------- targets: base URL + follow-up path
@@ -363,10 +255,6 @@ done
 
 # ---------------------------------------------------------------- measurement helpers
 CLK_TCK="$(getconf CLK_TCK)"
-proc_cpu_ticks() {  # utime+stime of PID (all threads)
-  local s; s="$(cat "/proc/$1/stat" 2>/dev/null)" || { echo 0; return; }
-  s="${s##*) }"; awk '{print $12 + $13}' <<<"$s"
-}
 group_cpu_ticks() {  # PID plus its direct children (nginx master + workers)
   local total=0 p
   for p in "$1" $(pgrep -P "$1" || true); do total=$(( total + $(proc_cpu_ticks "$p") )); done
@@ -422,8 +310,6 @@ wait_idle() {
     waited=$(( waited + 1 ))
   done
 }
-hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 kv() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" $2"; }   # kv KEY "BENCH line"
 
@@ -619,6 +505,101 @@ if [ "$NOISY_RUNS" -gt 0 ]; then
 else
   echo "== machine stayed quiet: no run saw >= ${NOISY_PCT}% of a CPU used outside the benchmark"
 fi
+
+# ---------------------------------------------------------------- targets (issue #8)
+# verdict MEASURED-OK -> PASS/FAIL; rows whose inputs were not measured say so and get "-"
+verdict() { [ "$1" = 1 ] && echo PASS || echo FAIL; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }' && echo 1 || echo 0; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }' && echo 1 || echo 0; }
+REP_NOTE=""; [ "$REPS" -lt 3 ] && REP_NOTE=", $REPS rep"
+has_run() { awk -F'\t' -v w="$1" -v t="$2" '$1 == w && $2 == t { f = 1 } END { exit !f }' "$RAW"; }
+{
+  for w in get-64c post-64c; do
+    case "$w" in get-*) label="follow-up GET, 64 connections" ;; *) label="submit POST, 64 connections" ;; esac
+    if has_run "$w" gateway && has_run "$w" nginx-proxy; then
+      g="$(col "$w" gateway rps)"; n="$(col "$w" nginx-proxy rps)"; r="$(ratio "$g" "$n")"
+      printf 'TARGET\t%s\t%sx nginx (%s / %s req/s%s)\t>= 0.75x nginx req/s\t%s\n' "$label" "$r" "$(fmt_rps "$g")" "$(fmt_rps "$n")" "$REP_NOTE" "$(verdict "$(ge "$r" 0.75)")"
+    else
+      printf 'TARGET\t%s\tnot measured (needs gateway and nginx-proxy)\t>= 0.75x nginx req/s\t-\n' "$label"
+    fi
+  done
+  for w in get-1c post-1c; do
+    case "$w" in
+      get-*) label="follow-up GET, 1 connection"; t50=100; t99=1000 ;;
+      *) label="submit POST, 1 connection"; t50=150; t99=1500 ;;
+    esac
+    if has_run "$w" gateway && has_run "$w" direct; then
+      a50="$(awk -v g="$(col "$w" gateway p50_us)" -v d="$(col "$w" direct p50_us)" 'BEGIN { printf "%d", g - d }')"
+      a99="$(awk -v g="$(col "$w" gateway p99_us)" -v d="$(col "$w" direct p99_us)" 'BEGIN { printf "%d", g - d }')"
+      ok=$(( $(le "$a50" "$t50") * $(le "$a99" "$t99") ))
+      printf 'TARGET\t%s\t+%s us p50, +%s us p99 over direct%s\t<= +%s us p50, <= +%s us p99\t%s\n' "$label" "$a50" "$a99" "$REP_NOTE" "$t50" "$t99" "$(verdict "$ok")"
+    else
+      printf 'TARGET\t%s\tnot measured (needs gateway and direct)\t<= +%s us p50, <= +%s us p99\t-\n' "$label" "$t50" "$t99"
+    fi
+  done
+  hwm_max=0; hwm_seen=0
+  for w in get-64c post-64c; do
+    case "$w" in get-*) label="gateway CPU per request, GET 64 connections" ;; *) label="gateway CPU per request, POST 64 connections" ;; esac
+    c=""; has_run "$w" gateway && c="$(col "$w" gateway cpu_us_per_req)"
+    if [ -n "$c" ]; then
+      printf 'TARGET\t%s\t%s us/request%s\t<= 40 us\t%s\n' "$label" "$c" "$REP_NOTE" "$(verdict "$(le "$c" 40)")"
+      h="$(awk -F'\t' -v w="$w" '$1 == w && $2 == "gateway" && $17 != "" { if ($17 > m) m = $17 } END { print m + 0 }' "$RAW")"
+      [ "$h" -gt "$hwm_max" ] && hwm_max="$h"
+      hwm_seen=1
+    else
+      printf 'TARGET\t%s\tnot measured\t<= 40 us\t-\n' "$label"
+    fi
+  done
+  if [ "$hwm_seen" = 1 ]; then
+    printf 'TARGET\tgateway RSS during the 64-connection runs\t%s MiB peak VmHWM (JVM %s)%s\t<= 256 MiB\t%s\n' \
+      "$(( hwm_max / 1024 ))" "$(grep -o -- '-Xmx[^ ]*' <<<"$GATEWAY_JAVA_OPTS" || echo "default heap")" "$REP_NOTE" "$(verdict "$(le "$(( hwm_max / 1024 ))" 256)")"
+  else
+    printf 'TARGET\tgateway RSS during the 64-connection runs\tnot measured\t<= 256 MiB\t-\n'
+  fi
+} | write_results run "bench/run.sh reps=$REPS duration=${DURATION}s noisy_runs=$NOISY_RUNS/$total_runs"
+
+if [ "$RUN_ALL" = 1 ]; then
+  # the other scripts start their own stub and gateway: free the CPUs and ports first
+  stop_all; GW_PID=""; PROXY_PID=""; STUB_PID=""
+  echo
+  log "--all: bench/concurrent.sh${QUICK:+ --quick}"
+  "$BENCH_DIR/concurrent.sh" ${QUICK:+--quick} --jar "$JAR" || log "bench/concurrent.sh failed or missed its target (exit $?)"
+  echo
+  log "--all: bench/jmh.sh${QUICK:+ --quick}"
+  "$BENCH_DIR/jmh.sh" ${QUICK:+--quick} || log "bench/jmh.sh failed (exit $?)"
+fi
+
+echo
+echo "== Targets (issue #8): this run, plus the last results of bench/concurrent.sh and bench/jmh.sh"
+print_target_header
+print_results_file() {  # print_results_file NAME SCRIPT PLACEHOLDER-ROWS...
+  local name="$1" script="$2" file="$RESULTS_DIR/$1.tsv" header
+  shift 2
+  if [ -f "$file" ]; then
+    while IFS=$'\t' read -r kind workload measured target result; do
+      case "$kind" in TARGET|INFO) print_target_row "$workload" "$measured" "$target" "$result" ;; esac
+    done <"$file"
+    header="$(head -n1 "$file")"
+    [ "$name" = run ] || SOURCES+=("   ${file#"$REPO_DIR"/}: ${header#\# }")
+  else
+    local row
+    for row in "$@"; do print_target_row "$row" "not run: $script" "" "-"; done
+  fi
+}
+SOURCES=()
+print_results_file run bench/run.sh
+print_results_file concurrent bench/concurrent.sh "10,000 concurrent in-flight queries, polling every 1 s"
+print_results_file heap "bench/jmh.sh" "1,000,000 entries in the recent-query map / ring buffer"
+print_results_file jmh "bench/jmh.sh" "URI rewriter, 1 MB statement page" "routing decision, 50 clusters"
+counts="$(cat "$RESULTS_DIR"/run.tsv "$RESULTS_DIR"/concurrent.tsv "$RESULTS_DIR"/heap.tsv 2>/dev/null \
+  | awk -F'\t' '$1 == "TARGET" { n[$5]++ } END { printf "%d PASS, %d FAIL, %d SMOKE (too small to judge), %d not measured", n["PASS"], n["FAIL"], n["SMOKE"], n["-"] }')"
+echo "   $counts"
+if [ ${#SOURCES[@]} -gt 0 ]; then
+  echo "   rows not from this run come from:"
+  printf '%s\n' "${SOURCES[@]}"
+fi
+[ "$REPS" -lt 3 ] && echo "   note: the issue asks for medians of at least 3 repetitions; this run had $REPS, so its rows are indicative only"
+[ "$NOISY_RUNS" -gt 0 ] && echo "   note: $NOISY_RUNS of $total_runs runs were noisy; latency rows in particular need a quiet machine"
 
 if [ "$GW_ERRORS" -gt 0 ]; then
   FAILED=1

@@ -9,13 +9,35 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Takes the candidates in turn, each as often as its weight says. The turn is a counter: for a given counter value
- * the choice is a function of the candidates alone.
+ * Takes the candidates in turn, each as often as its weight says: smooth weighted round robin, as nginx does it. With
+ * weights 2 and 1 the turns go a, b, a, a, b, a, ... and every cycle of {@code sum(weights)} turns serves each by its
+ * weight. The turn is a counter: for a given counter value the choice is a function of the candidates alone. The
+ * cycle is computed once per set of candidates and weights, so a decision costs a comparison of the set, not a replay.
  */
 public final class WeightedRoundRobinPolicy
         implements RoutingPolicy
 {
     private final AtomicLong turn = new AtomicLong();
+    /** The last cycle computed, reused while the candidates and their weights stay the same. */
+    private volatile Cycle cycle;
+
+    /** One whole cycle of smooth weighted round robin over a set of candidates: the index chosen at each slot. */
+    private record Cycle(String[] ids, int[] weights, int[] order)
+    {
+        boolean isFor(List<Candidate> candidates)
+        {
+            if (candidates.size() != ids.length) {
+                return false;
+            }
+            for (int i = 0; i < ids.length; i++) {
+                Candidate candidate = candidates.get(i);
+                if (candidate.status().cluster().weight() != weights[i] || !candidate.status().id().value().equals(ids[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
 
     @Override
     public Optional<Candidate> choose(RouteRequest request, List<Candidate> candidates)
@@ -23,35 +45,40 @@ public final class WeightedRoundRobinPolicy
         if (candidates.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(pick(candidates, turn.getAndIncrement()));
+        Cycle current = cycle;
+        if (current == null || !current.isFor(candidates)) {
+            current = cycleOf(candidates);
+            cycle = current;
+        }
+        int[] order = current.order();
+        return Optional.of(candidates.get(order[(int) Math.floorMod(turn.getAndIncrement(), (long) order.length)]));
     }
 
-    /**
-     * Smooth weighted round robin (as nginx does it), replayed up to this turn's slot of the cycle: with weights 2 and
-     * 1 the turns go a, b, a, a, b, a, ... and every cycle of {@code sum(weights)} turns serves each by its weight.
-     */
-    static Candidate pick(List<Candidate> candidates, long turn)
+    private static Cycle cycleOf(List<Candidate> candidates)
     {
         int size = candidates.size();
-        long total = 0;
-        for (Candidate candidate : candidates) {
-            total += candidate.status().cluster().weight();
+        String[] ids = new String[size];
+        int[] weights = new int[size];
+        int total = 0;
+        for (int i = 0; i < size; i++) {
+            ids[i] = candidates.get(i).status().id().value();
+            weights[i] = candidates.get(i).status().cluster().weight();
+            total += weights[i];
         }
-        long slot = Math.floorMod(turn, total);
         long[] current = new long[size];
-        int chosen = 0;
-        for (long step = 0; step <= slot; step++) {
+        int[] order = new int[total];
+        for (int step = 0; step < total; step++) {
             int best = 0;
             for (int i = 0; i < size; i++) {
-                current[i] += candidates.get(i).status().cluster().weight();
+                current[i] += weights[i];
                 if (current[i] > current[best]) {
                     best = i;
                 }
             }
             current[best] -= total;
-            chosen = best;
+            order[step] = best;
         }
-        return candidates.get(chosen);
+        return new Cycle(ids, weights, order);
     }
 
     @Override

@@ -67,6 +67,20 @@ final class TestPolicies
     }
 
     @Test
+    void weightedRoundRobinStartsANewCycleWhenTheCandidatesChange()
+    {
+        WeightedRoundRobinPolicy policy = new WeightedRoundRobinPolicy();
+        List<Candidate> three = List.of(candidate("a", 2, 100, 0), candidate("b", 1, 100, 0), candidate("c", 1, 100, 0));
+        List<Candidate> withoutB = List.of(candidate("a", 2, 100, 0), candidate("c", 1, 100, 0));
+
+        Map<String, Integer> before = count(policy, three, 400);
+        Map<String, Integer> after = count(policy, withoutB, 300);
+
+        assertThat(before).containsEntry("a", 200).containsEntry("b", 100).containsEntry("c", 100);
+        assertThat(after).containsEntry("a", 200).containsEntry("c", 100).doesNotContainKey("b");
+    }
+
+    @Test
     void randomFollowsTheWeights()
     {
         Map<String, Integer> counts = count(new RandomPolicy(new SplittableRandom(5)), List.of(candidate("a", 3, 100, 0), candidate("b", 1, 100, 0)), 8000);

@@ -136,24 +136,7 @@ start_nginx stub "$PORT_A" "$PORT_B"; STUB_PID=$NGINX_PID
 log "stub clusters: stub-a=127.0.0.1:$PORT_A stub-b=127.0.0.1:$PORT_B (nginx pid $STUB_PID)"
 
 # ---------------------------------------------------------------- gateway
-GW_ADMIN_TOKEN="bench-admin-token-$RANDOM$RANDOM$RANDOM"
-export SWITCHBOARD_ADMIN_TOKEN="$GW_ADMIN_TOKEN"
-cat >"$WORK/gateway.yaml" <<YAML
-server:
-  listen: 127.0.0.1:0
-admin:
-  listen: 127.0.0.1:0
-  token: $GW_ADMIN_TOKEN
-health:
-  interval: 2s
-clusters:
-  - id: stub-a
-    uri: http://127.0.0.1:$PORT_A
-    routing-group: adhoc
-  - id: stub-b
-    uri: http://127.0.0.1:$PORT_B
-    routing-group: adhoc
-YAML
+write_gateway_config
 start_gateway "$JAR" 2
 
 # ---------------------------------------------------------------- run

@@ -109,6 +109,29 @@ GW_PID=""; GW_URL=""; GW_ADMIN=""
 gw_alive() { [ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null; }
 gw_log_tail() { echo "---- last 40 lines of $WORK/gateway.log ----" >&2; tail -n 40 "$WORK/gateway.log" >&2 || true; echo "----" >&2; }
 
+# write_gateway_config: $WORK/gateway.yaml over the two stub clusters ($PORT_A, $PORT_B), with a fresh admin token in
+# GW_ADMIN_TOKEN (exported as SWITCHBOARD_ADMIN_TOKEN for the tools that read the admin API)
+write_gateway_config() {
+  GW_ADMIN_TOKEN="bench-admin-token-$RANDOM$RANDOM$RANDOM"
+  export SWITCHBOARD_ADMIN_TOKEN="$GW_ADMIN_TOKEN"
+  cat >"$WORK/gateway.yaml" <<YAML
+server:
+  listen: 127.0.0.1:0
+admin:
+  listen: 127.0.0.1:0
+  token: $GW_ADMIN_TOKEN
+health:
+  interval: 2s
+clusters:
+  - id: stub-a
+    uri: http://127.0.0.1:$PORT_A
+    routing-group: adhoc
+  - id: stub-b
+    uri: http://127.0.0.1:$PORT_B
+    routing-group: adhoc
+YAML
+}
+
 # start_gateway JAR CLUSTERS: runs a private copy of JAR on $WORK/gateway.yaml with $GATEWAY_JAVA_OPTS, waits for its
 # ready file and until the admin API shows CLUSTERS healthy clusters. Sets GW_PID, GW_URL, GW_ADMIN.
 start_gateway() {

@@ -190,23 +190,7 @@ fi
 
 # ---------------------------------------------------------------- gateway
 if has_target gateway; then
-  GW_ADMIN_TOKEN="bench-admin-token-$RANDOM$RANDOM$RANDOM"
-  cat >"$WORK/gateway.yaml" <<EOF
-server:
-  listen: 127.0.0.1:0
-admin:
-  listen: 127.0.0.1:0
-  token: $GW_ADMIN_TOKEN
-health:
-  interval: 2s
-clusters:
-  - id: stub-a
-    uri: http://127.0.0.1:$PORT_A
-    routing-group: adhoc
-  - id: stub-b
-    uri: http://127.0.0.1:$PORT_B
-    routing-group: adhoc
-EOF
+  write_gateway_config
   start_gateway "$JAR" 2
 fi
 

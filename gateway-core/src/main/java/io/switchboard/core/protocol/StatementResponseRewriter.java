@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 
@@ -19,8 +18,14 @@ import java.util.function.UnaryOperator;
  *
  * <p>The root fields {@code nextUri}, {@code partialCancelUri} and {@code infoUri}, and the {@code uri} and
  * {@code ackUri} of spooled segments under {@code data.segments}, are replaced by the mapper's answer. Every other
- * byte passes through exactly as the backend sent it: the parser only finds where the URIs are, so {@code data}
- * is never re-serialized. Memory is bounded by the largest single JSON token, whatever the size of the response.
+ * byte passes through exactly as the backend sent it: {@code data} is never decoded or re-serialized. Memory is
+ * bounded by the longest URI, whatever the size of the response.
+ *
+ * <p>The response is read by a purpose-built scanner rather than a general JSON parser: it runs on every poll of
+ * every query, and it only needs the nesting, the names of a few fields and the extent of strings. It still checks the
+ * whole grammar (nesting, separators, string escapes, numbers and literals), so a body that is not one JSON object
+ * fails with an {@link IOException} just as a parser would make it fail. A {@link TokenObserver}, which needs real
+ * tokens, gets them from a Jackson parser fed the same bytes; without one no parser exists.
  *
  * <p>Not thread-safe: one instance serves one response.
  */
@@ -29,10 +34,10 @@ public final class StatementResponseRewriter
     /** Where the rewritten response goes. */
     public interface Sink
     {
-        /** Bytes of the chunk passed to the current {@link #feed} call, unchanged. */
+        /** Bytes of the chunk passed to the current {@link #feed} call, unchanged; the offset is into that array. */
         void passThrough(int offset, int length);
 
-        /** Bytes the rewriter produced, or held back from an earlier chunk. The array may be reused after the call. */
+        /** Bytes the rewriter produced. The array may be reused after the call. */
         void write(byte[] bytes, int offset, int length);
     }
 
@@ -43,26 +48,163 @@ public final class StatementResponseRewriter
                 throws IOException;
     }
 
-    private static final int MAX_HELD_BYTES = 64 * 1024;
+    private static final int MAX_URI_BYTES = 64 * 1024;
+    private static final int MAX_CAPTURED_BYTES = 64 * 1024;
+    private static final int MAX_KEY_BYTES = 32;
+    private static final int MAX_DEPTH = 1000;
 
-    private final JsonParser parser;
-    private final ByteArrayFeeder feeder;
+    // what the scanner expects next
+    private static final int START = 0;
+    private static final int VALUE = 1;
+    private static final int VALUE_OR_END = 2;
+    private static final int KEY = 3;
+    private static final int KEY_OR_END = 4;
+    private static final int COLON = 5;
+    private static final int COMMA_OR_END = 6;
+    private static final int STRING = 7;
+    private static final int LITERAL = 8;
+    private static final int DONE = 9;
+
+    // what an open container is, for the fields that matter
+    private static final byte OTHER = 0;
+    private static final byte ROOT = 1;
+    private static final byte STATS = 2;
+    private static final byte ERROR = 3;
+    private static final byte DATA = 4;
+    private static final byte SEGMENTS = 5;
+    private static final byte SEGMENT = 6;
+
+    // the field names that matter, each under one kind of container
+    private static final int NO_KEY = 0;
+    private static final int NEXT_URI = 1;
+    private static final int PARTIAL_CANCEL_URI = 2;
+    private static final int INFO_URI = 3;
+    private static final int ID = 4;
+    private static final int UPDATE_TYPE = 5;
+    private static final int STATS_KEY = 6;
+    private static final int ERROR_KEY = 7;
+    private static final int DATA_KEY = 8;
+    private static final int STATE = 9;
+    private static final int ELAPSED_TIME_MILLIS = 10;
+    private static final int ERROR_NAME = 11;
+    private static final int ERROR_TYPE = 12;
+    private static final int MESSAGE = 13;
+    private static final int SEGMENTS_KEY = 14;
+    private static final int URI = 15;
+    private static final int ACK_URI = 16;
+
+    private static final byte[][] KEY_NAMES = new byte[17][];
+    private static final int[][] KEYS_BY_ROLE = new int[7][];
+
+    static {
+        String[] names = {null, "nextUri", "partialCancelUri", "infoUri", "id", "updateType", "stats", "error", "data", "state",
+                "elapsedTimeMillis", "errorName", "errorType", "message", "segments", "uri", "ackUri"};
+        for (int key = 1; key < names.length; key++) {
+            KEY_NAMES[key] = names[key].getBytes(UTF_8);
+        }
+        KEYS_BY_ROLE[OTHER] = new int[0];
+        KEYS_BY_ROLE[ROOT] = new int[] {NEXT_URI, PARTIAL_CANCEL_URI, INFO_URI, ID, UPDATE_TYPE, STATS_KEY, ERROR_KEY, DATA_KEY};
+        KEYS_BY_ROLE[STATS] = new int[] {STATE, ELAPSED_TIME_MILLIS};
+        KEYS_BY_ROLE[ERROR] = new int[] {ERROR_NAME, ERROR_TYPE, MESSAGE};
+        KEYS_BY_ROLE[DATA] = new int[] {SEGMENTS_KEY};
+        KEYS_BY_ROLE[SEGMENTS] = new int[0];
+        KEYS_BY_ROLE[SEGMENT] = new int[] {URI, ACK_URI};
+    }
+
+    // a string being read: skipped, or its raw bytes collected, and for a URI held back from the output
+    private static final int SKIP = 0;
+    private static final int CAPTURE = 1;
+    private static final int REPLACE = 2;
+
+    // a literal being read: a number by its grammar position, or one of the words
+    private static final int NUMBER_MINUS = 0;
+    private static final int NUMBER_ZERO = 1;
+    private static final int NUMBER_INT = 2;
+    private static final int NUMBER_DOT = 3;
+    private static final int NUMBER_FRACTION = 4;
+    private static final int NUMBER_E = 5;
+    private static final int NUMBER_EXPONENT_SIGN = 6;
+    private static final int NUMBER_EXPONENT = 7;
+    private static final int WORD = 8;
+    private static final byte[] TRUE = "true".getBytes(UTF_8);
+    private static final byte[] FALSE = "false".getBytes(UTF_8);
+    private static final byte[] NULL = "null".getBytes(UTF_8);
+
+    private static final boolean[] PLAIN_STRING_BYTE = new boolean[256];
+    private static final boolean[] ENDS_LITERAL = new boolean[256];
+    private static final int NUMBER_END = -2;
+    private static final int NUMBER_ERROR = -1;
+    /** Transitions of the number grammar: {@code NUMBER[state << 8 | byte]} is the next state, or end, or error. */
+    private static final byte[] NUMBER = new byte[8 << 8];
+
+    static {
+        for (int b = 0; b < 256; b++) {
+            PLAIN_STRING_BYTE[b] = b >= 0x20 && b != '"' && b != '\\';
+            ENDS_LITERAL[b] = b == ',' || b == '}' || b == ']' || b == ' ' || b == '\n' || b == '\r' || b == '\t';
+        }
+        Arrays.fill(NUMBER, (byte) NUMBER_ERROR);
+        for (int b = 0; b < 256; b++) {
+            boolean digit = b >= '0' && b <= '9';
+            boolean exponent = b == 'e' || b == 'E';
+            if (ENDS_LITERAL[b]) {
+                for (int complete : new int[] {NUMBER_ZERO, NUMBER_INT, NUMBER_FRACTION, NUMBER_EXPONENT}) {
+                    NUMBER[complete << 8 | b] = NUMBER_END;
+                }
+            }
+            if (digit) {
+                NUMBER[NUMBER_MINUS << 8 | b] = (byte) (b == '0' ? NUMBER_ZERO : NUMBER_INT);
+                NUMBER[NUMBER_INT << 8 | b] = NUMBER_INT;
+                NUMBER[NUMBER_DOT << 8 | b] = NUMBER_FRACTION;
+                NUMBER[NUMBER_FRACTION << 8 | b] = NUMBER_FRACTION;
+                NUMBER[NUMBER_E << 8 | b] = NUMBER_EXPONENT;
+                NUMBER[NUMBER_EXPONENT_SIGN << 8 | b] = NUMBER_EXPONENT;
+                NUMBER[NUMBER_EXPONENT << 8 | b] = NUMBER_EXPONENT;
+            }
+            if (b == '.') {
+                NUMBER[NUMBER_ZERO << 8 | b] = NUMBER_DOT;
+                NUMBER[NUMBER_INT << 8 | b] = NUMBER_DOT;
+            }
+            if (exponent) {
+                NUMBER[NUMBER_ZERO << 8 | b] = NUMBER_E;
+                NUMBER[NUMBER_INT << 8 | b] = NUMBER_E;
+                NUMBER[NUMBER_FRACTION << 8 | b] = NUMBER_E;
+            }
+            if (b == '+' || b == '-') {
+                NUMBER[NUMBER_E << 8 | b] = NUMBER_EXPONENT_SIGN;
+            }
+        }
+    }
+
     private final UnaryOperator<String> uriMapper;
     private final TokenObserver observer;
+    private final JsonParser parser;
+    private final ByteArrayFeeder feeder;
 
-    private byte[] chunk;
-    private int chunkOffset;
-    private long chunkStart;
-    private long chunkEnd;
-    private long emitted;
-    private byte[] held = new byte[256];
-    private int heldLength;
-    private boolean awaitingUri;
-    private long uriSearchFrom;
-    private boolean complete;
+    private int state = START;
+    private byte[] kinds = new byte[16];
+    private byte[] roles = new byte[16];
+    private int depth;
+    private int key;
+
+    private boolean stringIsKey;
+    private int stringMode;
+    private int escape;
+    private byte[] captured = new byte[64];
+    private int capturedLength;
+    private boolean capturedEscapes;
+    private boolean capturedTruncated;
+
+    private int literal;
+    private byte[] word;
+    private int wordIndex;
+    private boolean numberWanted;
+    private long number;
+    private boolean numberOverflow;
+
+    private int regionStart;
 
     private String queryId;
-    private String state;
+    private String queryState;
     private boolean hasNextUri;
     private String errorName;
     private String errorType;
@@ -83,18 +225,24 @@ public final class StatementResponseRewriter
         requireNonNull(jsonFactory, "jsonFactory is null");
         this.uriMapper = requireNonNull(uriMapper, "uriMapper is null");
         this.observer = observer;
-        try {
-            this.parser = jsonFactory.createNonBlockingByteArrayParser();
+        if (observer == null) {
+            this.parser = null;
+            this.feeder = null;
         }
-        catch (IOException e) {
-            throw new IllegalStateException(e);
+        else {
+            try {
+                this.parser = jsonFactory.createNonBlockingByteArrayParser();
+            }
+            catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            this.feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
         }
-        this.feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
     }
 
     /**
-     * Parses one chunk and sends its rewritten form to the sink. Bytes that may belong to a URI still being received
-     * are held back until a later chunk completes it.
+     * Reads one chunk and sends its rewritten form to the sink. The bytes of a URI still being received are held back
+     * until a later chunk completes it.
      */
     public void feed(byte[] bytes, int offset, int length, Sink sink)
             throws IOException
@@ -102,247 +250,628 @@ public final class StatementResponseRewriter
         if (length == 0) {
             return;
         }
-        chunk = bytes;
-        chunkOffset = offset;
-        chunkStart = chunkEnd;
-        chunkEnd = chunkStart + length;
-        feeder.feedInput(bytes, offset, offset + length);
-        drainTokens(sink);
-        if (awaitingUri) {
-            hold(chunkEnd);
+        int end = offset + length;
+        regionStart = offset;
+        int position = offset;
+        while (position < end) {
+            position = switch (state) {
+                case START, DONE -> structure(bytes, position, sink);
+                default -> roles[depth - 1] == OTHER ? skip(bytes, position, end) : scan(bytes, position, end, sink);
+            };
         }
-        else {
-            emitUpTo(chunkEnd, sink);
+        if (!(state == STRING && stringMode == REPLACE) && end > regionStart) {
+            sink.passThrough(regionStart, end - regionStart);
         }
-        chunk = null;
+        if (observer != null) {
+            feeder.feedInput(bytes, offset, end);
+            observe();
+        }
     }
 
     /** Ends the response: fails if the JSON is incomplete, and returns what it said about the query. */
     public StatementSummary finish(Sink sink)
             throws IOException
     {
-        feeder.endOfInput();
-        drainTokens(sink);
-        if (!complete) {
+        if (state != DONE) {
             throw new IOException("statement response ended before its JSON was complete");
         }
-        if (heldLength > 0) {
-            sink.write(held, 0, heldLength);
-            heldLength = 0;
+        if (observer != null) {
+            feeder.endOfInput();
+            observe();
+            parser.close();
         }
-        parser.close();
         return summary();
     }
 
     /** What the response said so far; complete once {@link #finish} returned. */
     public StatementSummary summary()
     {
-        return new StatementSummary(queryId, state, hasNextUri, errorName, errorType, errorMessage, updateType, elapsedMillis);
+        return new StatementSummary(queryId, queryState, hasNextUri, errorName, errorType, errorMessage, updateType, elapsedMillis);
     }
 
-    private void drainTokens(Sink sink)
+    private void observe()
             throws IOException
     {
         JsonToken token;
         while ((token = parser.nextToken()) != null && token != JsonToken.NOT_AVAILABLE) {
-            if (complete) {
-                throw new IOException("unexpected content after the statement response's JSON object");
-            }
-            if (observer != null) {
-                observer.onToken(parser, token);
-            }
-            switch (token) {
-                case FIELD_NAME -> onFieldName();
-                case VALUE_STRING -> onString(sink);
-                case START_OBJECT, START_ARRAY -> awaitingUri = false;
-                case END_OBJECT, END_ARRAY -> {
-                    awaitingUri = false;
-                    if (parser.getParsingContext().inRoot()) {
-                        complete = true;
+            observer.onToken(parser, token);
+        }
+    }
+
+    private int scan(byte[] bytes, int position, int end, Sink sink)
+            throws IOException
+    {
+        return switch (state) {
+            case STRING -> string(bytes, position, end, sink);
+            case LITERAL -> literal(bytes, position, end);
+            default -> structure(bytes, position, sink);
+        };
+    }
+
+    /**
+     * Reads on inside a container none of whose fields matter (most of a page: {@code data}, {@code columns}, the
+     * stage tree), where no name is looked at and nothing is collected, until that container closes or the chunk ends.
+     * Same grammar as the general path, in one loop over locals.
+     */
+    private int skip(byte[] bytes, int position, int end)
+            throws IOException
+    {
+        int state = this.state;
+        int depth = this.depth;
+        int escape = this.escape;
+        int literal = this.literal;
+        boolean isKey = this.stringIsKey;
+        try {
+            while (position < end) {
+                byte b = bytes[position];
+                switch (state) {
+                    case STRING -> {
+                        if (escape != 0) {
+                            escape = nextEscape(escape, b);
+                        }
+                        else if (b == '"') {
+                            state = isKey ? COLON : COMMA_OR_END;
+                        }
+                        else if (b == '\\') {
+                            escape = 1;
+                        }
+                        else if (!PLAIN_STRING_BYTE[b & 0xff]) {
+                            throw new IOException("unescaped control character in a string of the statement response");
+                        }
+                        else {
+                            // the bulk of every string
+                            while (++position < end && PLAIN_STRING_BYTE[bytes[position] & 0xff]) {
+                                // plain bytes
+                            }
+                            continue;
+                        }
+                    }
+                    case LITERAL -> {
+                        if (ENDS_LITERAL[b & 0xff]) {
+                            if (literal == WORD ? wordIndex != word.length : NUMBER[literal << 8 | (b & 0xff)] != NUMBER_END) {
+                                throw new IOException("incomplete literal in the statement response");
+                            }
+                            state = COMMA_OR_END;
+                            continue;
+                        }
+                        if (literal == WORD) {
+                            if (wordIndex == word.length || word[wordIndex] != b) {
+                                throw unexpected(b, "'" + new String(word, UTF_8) + "'");
+                            }
+                            wordIndex++;
+                        }
+                        else {
+                            literal = NUMBER[literal << 8 | (b & 0xff)];
+                            if (literal < 0) {
+                                throw unexpected(b, "a number");
+                            }
+                        }
+                    }
+                    default -> {
+                        if (b == ' ' || b == '\n' || b == '\r' || b == '\t') {
+                            break;
+                        }
+                        switch (state) {
+                            case VALUE, VALUE_OR_END -> {
+                                switch (b) {
+                                    case '"' -> {
+                                        state = STRING;
+                                        isKey = false;
+                                    }
+                                    case '{', '[' -> {
+                                        this.depth = depth;
+                                        open(b, OTHER);
+                                        depth = this.depth;
+                                        state = this.state;
+                                    }
+                                    case 't', 'f', 'n' -> {
+                                        state = LITERAL;
+                                        literal = WORD;
+                                        word = b == 't' ? TRUE : b == 'f' ? FALSE : NULL;
+                                        wordIndex = 1;
+                                    }
+                                    case ']' -> {
+                                        if (state != VALUE_OR_END || kinds[depth - 1] != '[') {
+                                            throw unexpected(b, "a value");
+                                        }
+                                        depth--;
+                                        state = COMMA_OR_END;
+                                        if (roles[depth - 1] != OTHER) {
+                                            key = NO_KEY;
+                                            return position + 1;
+                                        }
+                                    }
+                                    default -> {
+                                        literal = b == '-' ? NUMBER_MINUS : b == '0' ? NUMBER_ZERO : NUMBER_INT;
+                                        if (b != '-' && (b < '0' || b > '9')) {
+                                            throw unexpected(b, "a value");
+                                        }
+                                        state = LITERAL;
+                                    }
+                                }
+                            }
+                            case KEY, KEY_OR_END -> {
+                                if (b == '"') {
+                                    state = STRING;
+                                    isKey = true;
+                                }
+                                else if (b == '}' && state == KEY_OR_END) {
+                                    depth--;
+                                    state = COMMA_OR_END;
+                                    if (roles[depth - 1] != OTHER) {
+                                        key = NO_KEY;
+                                        return position + 1;
+                                    }
+                                }
+                                else {
+                                    throw unexpected(b, "a field name");
+                                }
+                            }
+                            case COLON -> {
+                                if (b != ':') {
+                                    throw unexpected(b, "':'");
+                                }
+                                state = VALUE;
+                            }
+                            case COMMA_OR_END -> {
+                                byte open = kinds[depth - 1];
+                                if (b == ',') {
+                                    state = open == '{' ? KEY : VALUE;
+                                }
+                                else if ((b == '}' && open == '{') || (b == ']' && open == '[')) {
+                                    depth--;
+                                    if (roles[depth - 1] != OTHER) {
+                                        key = NO_KEY;
+                                        return position + 1;
+                                    }
+                                }
+                                else {
+                                    throw unexpected(b, "',' or the end of an object or array");
+                                }
+                            }
+                            default -> throw new IllegalStateException("scanner state " + state);
+                        }
                     }
                 }
-                case VALUE_NUMBER_INT -> onNumber();
-                default -> onOtherValue();
+                position++;
             }
+            return end;
+        }
+        finally {
+            this.state = state;
+            this.depth = depth;
+            this.escape = escape;
+            this.literal = literal;
+            this.stringIsKey = isKey;
         }
     }
 
-    private void onFieldName()
+    private static int nextEscape(int escape, byte b)
             throws IOException
     {
-        JsonStreamContext context = parser.getParsingContext();
-        String name = parser.currentName();
-        if (isRootObject(context)) {
-            if ("nextUri".equals(name) || "partialCancelUri".equals(name) || "infoUri".equals(name)) {
-                startUri();
-            }
+        if (escape == 1) {
+            return switch (b) {
+                case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> 0;
+                case 'u' -> 2;
+                default -> throw new IOException("invalid escape in a string of the statement response");
+            };
         }
-        else if (("uri".equals(name) || "ackUri".equals(name)) && isSpooledSegment(context)) {
-            startUri();
+        if (!((b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F'))) {
+            throw new IOException("invalid \\u escape in a string of the statement response");
         }
+        return escape == 5 ? 0 : escape + 1;
     }
 
-    private void startUri()
-    {
-        awaitingUri = true;
-        uriSearchFrom = parser.currentLocation().getByteOffset();
-    }
-
-    private void onString(Sink sink)
+    /** One byte outside strings and literals. */
+    private int structure(byte[] bytes, int position, Sink sink)
             throws IOException
     {
-        JsonStreamContext context = parser.getParsingContext();
-        if (awaitingUri) {
-            awaitingUri = false;
-            String value = parser.getText();
-            if (isRootObject(context) && "nextUri".equals(context.getCurrentName())) {
+        byte b = bytes[position];
+        if (b == ' ' || b == '\n' || b == '\r' || b == '\t') {
+            return position + 1;
+        }
+        switch (state) {
+            case START -> {
+                if (b != '{') {
+                    throw new IOException("statement response is not a JSON object");
+                }
+                open((byte) '{', ROOT);
+            }
+            case VALUE, VALUE_OR_END -> {
+                if (b == ']' && state == VALUE_OR_END) {
+                    close(b);
+                }
+                else {
+                    return value(bytes, position, sink);
+                }
+            }
+            case KEY, KEY_OR_END -> {
+                if (b == '"') {
+                    startString(true, KEYS_BY_ROLE[roles[depth - 1]].length == 0 ? SKIP : CAPTURE);
+                }
+                else if (b == '}' && state == KEY_OR_END) {
+                    close(b);
+                }
+                else {
+                    throw unexpected(b, "a field name");
+                }
+            }
+            case COLON -> {
+                if (b != ':') {
+                    throw unexpected(b, "':'");
+                }
+                state = VALUE;
+            }
+            case COMMA_OR_END -> {
+                if (b == ',') {
+                    state = kinds[depth - 1] == '{' ? KEY : VALUE;
+                }
+                else if (b == '}' || b == ']') {
+                    close(b);
+                }
+                else {
+                    throw unexpected(b, "',' or the end of an object or array");
+                }
+            }
+            case DONE -> throw new IOException("unexpected content after the statement response's JSON object");
+            default -> throw new IllegalStateException("scanner state " + state);
+        }
+        return position + 1;
+    }
+
+    private int value(byte[] bytes, int position, Sink sink)
+            throws IOException
+    {
+        byte b = bytes[position];
+        byte role = roles[depth - 1];
+        switch (b) {
+            case '"' -> {
+                int mode = SKIP;
+                if (isUriKey(role, key)) {
+                    mode = REPLACE;
+                    if (position > regionStart) {
+                        sink.passThrough(regionStart, position - regionStart);
+                    }
+                    regionStart = position;
+                }
+                else if (key == ID || key == UPDATE_TYPE || key == STATE || key == ERROR_NAME || key == ERROR_TYPE || key == MESSAGE) {
+                    mode = CAPTURE;
+                }
+                startString(false, mode);
+            }
+            case '{' -> open(b, childRole(role, b));
+            case '[' -> open(b, childRole(role, b));
+            case 't' -> startWord(TRUE);
+            case 'f' -> startWord(FALSE);
+            case 'n' -> startWord(NULL);
+            default -> {
+                if (b == '-' || (b >= '0' && b <= '9')) {
+                    state = LITERAL;
+                    literal = b == '-' ? NUMBER_MINUS : b == '0' ? NUMBER_ZERO : NUMBER_INT;
+                    numberWanted = key == ELAPSED_TIME_MILLIS && b != '-';
+                    number = b == '-' ? 0 : b - '0';
+                    numberOverflow = false;
+                }
+                else {
+                    throw unexpected(b, "a value");
+                }
+            }
+        }
+        return position + 1;
+    }
+
+    private static boolean isUriKey(byte role, int key)
+    {
+        return role == ROOT ? key == NEXT_URI || key == PARTIAL_CANCEL_URI || key == INFO_URI : role == SEGMENT && (key == URI || key == ACK_URI);
+    }
+
+    private byte childRole(byte role, byte bracket)
+    {
+        if (bracket == '{') {
+            if (role == ROOT) {
+                return switch (key) {
+                    case STATS_KEY -> STATS;
+                    case ERROR_KEY -> ERROR;
+                    case DATA_KEY -> DATA;
+                    default -> OTHER;
+                };
+            }
+            return role == SEGMENTS ? SEGMENT : OTHER;
+        }
+        return role == DATA && key == SEGMENTS_KEY ? SEGMENTS : OTHER;
+    }
+
+    private void open(byte bracket, byte role)
+            throws IOException
+    {
+        if (depth == MAX_DEPTH) {
+            throw new IOException("statement response nests deeper than " + MAX_DEPTH + " levels");
+        }
+        if (depth == kinds.length) {
+            kinds = Arrays.copyOf(kinds, depth * 2);
+            roles = Arrays.copyOf(roles, depth * 2);
+        }
+        kinds[depth] = bracket;
+        roles[depth] = role;
+        depth++;
+        key = NO_KEY;
+        state = bracket == '{' ? KEY_OR_END : VALUE_OR_END;
+    }
+
+    private void close(byte bracket)
+            throws IOException
+    {
+        byte open = kinds[depth - 1];
+        if ((bracket == '}') != (open == '{')) {
+            throw unexpected(bracket, open == '{' ? "'}'" : "']'");
+        }
+        depth--;
+        key = NO_KEY;
+        valueDone();
+    }
+
+    private void valueDone()
+    {
+        state = depth == 0 ? DONE : COMMA_OR_END;
+    }
+
+    private void startString(boolean isKey, int mode)
+    {
+        state = STRING;
+        stringIsKey = isKey;
+        stringMode = mode;
+        escape = 0;
+        capturedLength = 0;
+        capturedEscapes = false;
+        capturedTruncated = false;
+    }
+
+    /** Reads string bytes up to the closing quote or the end of the chunk. */
+    private int string(byte[] bytes, int position, int end, Sink sink)
+            throws IOException
+    {
+        int start = position;
+        while (position < end) {
+            byte b = bytes[position];
+            if (escape == 0 && PLAIN_STRING_BYTE[b & 0xff]) {
+                position++;
+                continue;
+            }
+            if (escape != 0) {
+                escape(b);
+            }
+            else if (b == '"') {
+                collect(bytes, start, position);
+                endString(position + 1, sink);
+                return position + 1;
+            }
+            else if (b == '\\') {
+                escape = 1;
+                capturedEscapes = true;
+            }
+            else {
+                throw new IOException("unescaped control character in a string of the statement response");
+            }
+            position++;
+        }
+        collect(bytes, start, end);
+        return end;
+    }
+
+    private void escape(byte b)
+            throws IOException
+    {
+        escape = nextEscape(escape, b);
+    }
+
+    private void collect(byte[] bytes, int from, int to)
+            throws IOException
+    {
+        int length = to - from;
+        if (stringMode == SKIP || length == 0) {
+            return;
+        }
+        int limit = stringMode == REPLACE ? MAX_URI_BYTES : stringIsKey ? MAX_KEY_BYTES : MAX_CAPTURED_BYTES;
+        if (capturedLength + length > limit) {
+            if (stringMode == REPLACE) {
+                throw new IOException("URI in statement response exceeds " + MAX_URI_BYTES + " bytes");
+            }
+            capturedTruncated = true;
+            length = limit - capturedLength;
+        }
+        if (capturedLength + length > captured.length) {
+            captured = Arrays.copyOf(captured, Math.max(captured.length * 2, capturedLength + length));
+        }
+        System.arraycopy(bytes, from, captured, capturedLength, length);
+        capturedLength += length;
+    }
+
+    private void endString(int afterQuote, Sink sink)
+    {
+        if (stringIsKey) {
+            key = stringMode == SKIP || capturedTruncated ? NO_KEY : matchKey(KEYS_BY_ROLE[roles[depth - 1]]);
+            state = COLON;
+            return;
+        }
+        if (stringMode == REPLACE) {
+            if (roles[depth - 1] == ROOT && key == NEXT_URI) {
                 hasNextUri = true;
             }
-            rewriteUri(value, sink);
-            return;
+            byte[] replacement = quote(uriMapper.apply(capturedString()));
+            sink.write(replacement, 0, replacement.length);
+            regionStart = afterQuote;
         }
-        if (!context.inObject()) {
-            return;
+        else if (stringMode == CAPTURE) {
+            String value = capturedString();
+            switch (key) {
+                case ID -> queryId = value;
+                case UPDATE_TYPE -> updateType = value;
+                case STATE -> queryState = value;
+                case ERROR_NAME -> errorName = value;
+                case ERROR_TYPE -> errorType = value;
+                case MESSAGE -> errorMessage = value;
+                default -> { }
+            }
         }
-        JsonStreamContext parent = context.getParent();
-        String name = context.getCurrentName();
-        if (parent.inRoot()) {
-            if ("id".equals(name)) {
-                queryId = parser.getText();
-            }
-            else if ("updateType".equals(name)) {
-                updateType = parser.getText();
-            }
-        }
-        else if (isRootObject(parent)) {
-            String owner = parent.getCurrentName();
-            if ("stats".equals(owner) && "state".equals(name)) {
-                state = parser.getText();
-            }
-            else if ("error".equals(owner)) {
-                if ("errorName".equals(name)) {
-                    errorName = parser.getText();
-                }
-                else if ("errorType".equals(name)) {
-                    errorType = parser.getText();
-                }
-                else if ("message".equals(name)) {
-                    errorMessage = parser.getText();
+        valueDone();
+    }
+
+    private int matchKey(int[] candidates)
+    {
+        if (capturedEscapes) {
+            String name = capturedString();
+            for (int candidate : candidates) {
+                if (name.equals(new String(KEY_NAMES[candidate], UTF_8))) {
+                    return candidate;
                 }
             }
+            return NO_KEY;
         }
-    }
-
-    private void onNumber()
-            throws IOException
-    {
-        awaitingUri = false;
-        JsonStreamContext context = parser.getParsingContext();
-        if ("elapsedTimeMillis".equals(context.getCurrentName()) && isRootObject(context.getParent()) && "stats".equals(context.getParent().getCurrentName())) {
-            elapsedMillis = parser.getLongValue();
-        }
-    }
-
-    private void onOtherValue()
-    {
-        // a null or non-string value where a URI could stand is left as the backend sent it
-        awaitingUri = false;
-    }
-
-    private void rewriteUri(String backendUri, Sink sink)
-            throws IOException
-    {
-        long valueEnd = parser.currentLocation().getByteOffset();
-        long valueStart = findQuote(uriSearchFrom, valueEnd);
-        emitUpTo(valueStart, sink);
-        byte[] replacement = quote(uriMapper.apply(backendUri));
-        sink.write(replacement, 0, replacement.length);
-        skipTo(valueEnd);
-    }
-
-    private long findQuote(long from, long to)
-            throws IOException
-    {
-        for (long position = Math.max(from, emitted); position < to; position++) {
-            if (byteAt(position) == '"') {
-                return position;
+        for (int candidate : candidates) {
+            byte[] name = KEY_NAMES[candidate];
+            if (Arrays.equals(captured, 0, capturedLength, name, 0, name.length)) {
+                return candidate;
             }
         }
-        throw new IOException("cannot locate a URI value in the statement response");
+        return NO_KEY;
     }
 
-    private byte byteAt(long position)
+    /** The collected string with its escapes resolved. */
+    private String capturedString()
     {
-        if (position < chunkStart) {
-            return held[(int) (position - emitted)];
+        String raw = new String(captured, 0, capturedLength, UTF_8);
+        if (!capturedEscapes) {
+            return raw;
         }
-        return chunk[chunkOffset + (int) (position - chunkStart)];
+        // escapes are plain ASCII, so they survive the UTF-8 decoding untouched
+        StringBuilder text = new StringBuilder(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c != '\\' || i + 1 >= raw.length()) {
+                text.append(c);
+                continue;
+            }
+            char escaped = raw.charAt(++i);
+            switch (escaped) {
+                case 'b' -> text.append('\b');
+                case 'f' -> text.append('\f');
+                case 'n' -> text.append('\n');
+                case 'r' -> text.append('\r');
+                case 't' -> text.append('\t');
+                case 'u' -> {
+                    if (i + 4 < raw.length()) {
+                        text.append((char) Integer.parseInt(raw, i + 1, i + 5, 16));
+                    }
+                    i += 4;
+                }
+                default -> text.append(escaped);
+            }
+        }
+        return text.toString();
     }
 
-    /** Sends every byte before {@code end}, from the held bytes first and then from the current chunk. */
-    private void emitUpTo(long end, Sink sink)
+    private void startWord(byte[] expected)
     {
-        if (end <= emitted) {
+        state = LITERAL;
+        literal = WORD;
+        word = expected;
+        wordIndex = 1;
+    }
+
+    /** Reads a number, {@code true}, {@code false} or {@code null} up to the byte that ends it. */
+    private int literal(byte[] bytes, int position, int end)
+            throws IOException
+    {
+        if (literal == WORD) {
+            while (position < end) {
+                byte b = bytes[position];
+                if (ENDS_LITERAL[b & 0xff]) {
+                    endLiteral();
+                    return position;
+                }
+                if (wordIndex == word.length || word[wordIndex] != b) {
+                    throw unexpected(b, "'" + new String(word, UTF_8) + "'");
+                }
+                wordIndex++;
+                position++;
+            }
+            return end;
+        }
+        int at = literal;
+        while (position < end) {
+            byte b = bytes[position];
+            int next = NUMBER[at << 8 | (b & 0xff)];
+            if (next < 0) {
+                literal = at;
+                if (next == NUMBER_END) {
+                    endLiteral();
+                    return position;
+                }
+                throw unexpected(b, "a number");
+            }
+            if (numberWanted) {
+                digit(next, b);
+            }
+            at = next;
+            position++;
+        }
+        literal = at;
+        return end;
+    }
+
+    private void digit(int next, byte b)
+    {
+        if (next != NUMBER_INT) {
             return;
         }
-        if (heldLength > 0) {
-            int fromHeld = (int) Math.min(heldLength, end - emitted);
-            sink.write(held, 0, fromHeld);
-            if (fromHeld < heldLength) {
-                System.arraycopy(held, fromHeld, held, 0, heldLength - fromHeld);
-            }
-            heldLength -= fromHeld;
-            emitted += fromHeld;
+        if (number > (Long.MAX_VALUE - 9) / 10) {
+            numberOverflow = true;
         }
-        if (end > emitted) {
-            sink.passThrough(chunkOffset + (int) (emitted - chunkStart), (int) (end - emitted));
-            emitted = end;
-        }
+        number = number * 10 + (b - '0');
     }
 
-    private void skipTo(long end)
-    {
-        long fromHeld = Math.min(heldLength, end - emitted);
-        if (fromHeld > 0) {
-            System.arraycopy(held, (int) fromHeld, held, 0, heldLength - (int) fromHeld);
-            heldLength -= (int) fromHeld;
-        }
-        emitted = end;
-    }
-
-    /** Keeps the current chunk's unsent bytes until the URI they may belong to is complete. */
-    private void hold(long end)
+    private void endLiteral()
             throws IOException
     {
-        long start = Math.max(emitted + heldLength, chunkStart);
-        int length = (int) (end - start);
-        if (heldLength + length > MAX_HELD_BYTES) {
-            throw new IOException("URI in statement response exceeds " + MAX_HELD_BYTES + " bytes");
+        if (literal == WORD) {
+            if (wordIndex != word.length) {
+                throw new IOException("incomplete literal in the statement response");
+            }
         }
-        if (heldLength + length > held.length) {
-            held = Arrays.copyOf(held, Math.max(held.length * 2, heldLength + length));
+        else if (literal != NUMBER_ZERO && literal != NUMBER_INT && literal != NUMBER_FRACTION && literal != NUMBER_EXPONENT) {
+            throw new IOException("incomplete number in the statement response");
         }
-        System.arraycopy(chunk, chunkOffset + (int) (start - chunkStart), held, heldLength, length);
-        heldLength += length;
+        else if (numberWanted && (literal == NUMBER_INT || literal == NUMBER_ZERO) && !numberOverflow && roles[depth - 1] == STATS) {
+            elapsedMillis = number;
+        }
+        numberWanted = false;
+        valueDone();
     }
 
-    private static boolean isRootObject(JsonStreamContext context)
+    private static IOException unexpected(byte b, String expected)
     {
-        return context.inObject() && context.getParent() != null && context.getParent().inRoot();
-    }
-
-    /** An object inside the array {@code data.segments} of the root object. */
-    private static boolean isSpooledSegment(JsonStreamContext context)
-    {
-        JsonStreamContext array = context.getParent();
-        if (array == null || !array.inArray()) {
-            return false;
-        }
-        JsonStreamContext data = array.getParent();
-        if (data == null || !data.inObject() || !"segments".equals(data.getCurrentName())) {
-            return false;
-        }
-        return isRootObject(data.getParent()) && "data".equals(data.getParent().getCurrentName());
+        String found = b >= 0x20 && b < 0x7f ? "'" + (char) b + "'" : String.format("byte 0x%02x", b & 0xff);
+        return new IOException("malformed statement response: " + found + " where " + expected + " belongs");
     }
 
     private static byte[] quote(String value)

@@ -172,6 +172,87 @@ final class TestStatementResponseRewriter
     }
 
     @Test
+    void refusesEveryBodyThatIsNotOneJsonObject()
+    {
+        List<String> malformed = List.of(
+                "", "   ", "[1]", "\"text\"", "{", "{\"a\":1,}", "{\"a\" 1}", "{\"a\":1 \"b\":2}", "{\"a\":tru}", "{\"a\":trueish}",
+                "{\"a\":nul}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":-}", "{\"a\":1e}", "{\"a\":.5}", "{\"a\":[1}", "{\"a\":{]}",
+                "{\"a\":[1,]}", "{\"a\":\"\u0001\"}", "{\"a\":\"\\q\"}", "{\"a\":\"\\u12g4\"}", "{\"a\":1}{}", "{\"a\":1} x",
+                "{a:1}", "{\"a\":'x'}", "{\"nextUri\":\"http://b:1/v1/statement/q",
+                "{\"id\":\"q\",\"data\":[[1,2]],\"stats\":{\"state\":\"RUNNING\"}");
+        for (String body : malformed) {
+            for (int chunkSize : new int[] {1, 3, Math.max(1, body.length())}) {
+                assertThatThrownBy(() -> rewrite(body, chunkSize)).as("%s in chunks of %s", body, chunkSize).isInstanceOf(IOException.class);
+            }
+        }
+    }
+
+    @Test
+    void acceptsEveryShapeOfValidJsonAndPassesItThroughUnchanged()
+            throws IOException
+    {
+        String json = """
+                { "id" : "q7" , "a":-0, "b":1e5, "c":1E+5, "d":-1.5e-3, "e":0.25, "f":[], "g":{}, "h":[[],[{}]],
+                  "i":true, "j":false, "k":null, "l":"\\\\\\"\\/\\b\\f\\n\\r\\t\\u00e9", "m\\u00e9":"x",
+                  "stats":{"state":"FINISHED","elapsedTimeMillis":1234,"nested":{"state":"not-this"}},
+                  "updateType":"CREATE TABLE"
+                }
+                """;
+
+        for (int chunkSize = 1; chunkSize < 40; chunkSize += 3) {
+            Rewritten result = rewrite(json, chunkSize);
+
+            assertThat(result.json()).as("chunk size %s", chunkSize).isEqualTo(json);
+            assertThat(result.summary().queryId()).isEqualTo("q7");
+            assertThat(result.summary().state()).isEqualTo("FINISHED");
+            assertThat(result.summary().elapsedMillis()).isEqualTo(1234);
+            assertThat(result.summary().updateType()).isEqualTo("CREATE TABLE");
+            assertThat(result.summary().hasNextUri()).isFalse();
+        }
+    }
+
+    @Test
+    void findsFieldsWhoseNamesAreEscaped()
+            throws IOException
+    {
+        String json = "{\"next\\u0055ri\":\"http://b:1/v1/statement/executing/q8/s/1\",\"\\u0069d\":\"q\\u00388\"}";
+
+        Rewritten result = rewrite(json, 4);
+
+        assertThat(result.json()).isEqualTo("{\"next\\u0055ri\":\"http://gw:8080/sb/trino-a~tok/v1/statement/executing/q8/s/1\",\"\\u0069d\":\"q\\u00388\"}");
+        assertThat(result.summary().queryId()).isEqualTo("q88");
+        assertThat(result.summary().hasNextUri()).isTrue();
+    }
+
+    @Test
+    void leavesUrisOutsideTheirPlacesAlone()
+            throws IOException
+    {
+        String json = """
+                {"columns":[{"name":"x","nextUri":"http://b:1/keep-1"}],"stats":{"infoUri":"http://b:1/keep-2"},\
+                "data":[["nextUri","http://b:1/keep-3"]],"nextUri":["http://b:1/keep-4"],"infoUri":null}""";
+
+        Rewritten result = rewrite(json, 6);
+
+        assertThat(result.json()).isEqualTo(json);
+        assertThat(result.summary().hasNextUri()).isFalse();
+    }
+
+    @Test
+    void anErrorMessageOfAnyLengthIsKeptWithoutFailingTheResponse()
+            throws IOException
+    {
+        String message = "x".repeat(200_000);
+        String json = "{\"id\":\"q9\",\"error\":{\"message\":\"" + message + "\",\"errorName\":\"GENERIC_INTERNAL_ERROR\"},\"stats\":{\"state\":\"FAILED\"}}";
+
+        Rewritten result = rewrite(json, 8192);
+
+        assertThat(result.json()).isEqualTo(json);
+        assertThat(result.summary().errorName()).isEqualTo("GENERIC_INTERNAL_ERROR");
+        assertThat(result.summary().errorMessage()).startsWith("xxxx").hasSizeLessThan(message.length());
+    }
+
+    @Test
     void anObserverSeesEveryTokenAndChangesNoByte()
             throws IOException
     {

@@ -93,14 +93,14 @@ public final class StatementResponseRewriter
     private static final int URI = 15;
     private static final int ACK_URI = 16;
 
-    private static final byte[][] KEY_NAMES = new byte[17][];
+    private static final String[] KEY_STRINGS = {null, "nextUri", "partialCancelUri", "infoUri", "id", "updateType", "stats", "error", "data",
+            "state", "elapsedTimeMillis", "errorName", "errorType", "message", "segments", "uri", "ackUri"};
+    private static final byte[][] KEY_NAMES = new byte[KEY_STRINGS.length][];
     private static final int[][] KEYS_BY_ROLE = new int[7][];
 
     static {
-        String[] names = {null, "nextUri", "partialCancelUri", "infoUri", "id", "updateType", "stats", "error", "data", "state",
-                "elapsedTimeMillis", "errorName", "errorType", "message", "segments", "uri", "ackUri"};
-        for (int key = 1; key < names.length; key++) {
-            KEY_NAMES[key] = names[key].getBytes(UTF_8);
+        for (int key = 1; key < KEY_STRINGS.length; key++) {
+            KEY_NAMES[key] = KEY_STRINGS[key].getBytes(UTF_8);
         }
         KEYS_BY_ROLE[OTHER] = new int[0];
         KEYS_BY_ROLE[ROOT] = new int[] {NEXT_URI, PARTIAL_CANCEL_URI, INFO_URI, ID, UPDATE_TYPE, STATS_KEY, ERROR_KEY, DATA_KEY};
@@ -252,13 +252,7 @@ public final class StatementResponseRewriter
         }
         int end = offset + length;
         regionStart = offset;
-        int position = offset;
-        while (position < end) {
-            position = switch (state) {
-                case START, DONE -> structure(bytes, position, sink);
-                default -> roles[depth - 1] == OTHER ? skip(bytes, position, end) : scan(bytes, position, end, sink);
-            };
-        }
+        scan(bytes, offset, end, sink);
         if (!(state == STRING && stringMode == REPLACE) && end > regionStart) {
             sink.passThrough(regionStart, end - regionStart);
         }
@@ -298,29 +292,21 @@ public final class StatementResponseRewriter
         }
     }
 
-    private int scan(byte[] bytes, int position, int end, Sink sink)
-            throws IOException
-    {
-        return switch (state) {
-            case STRING -> string(bytes, position, end, sink);
-            case LITERAL -> literal(bytes, position, end);
-            default -> structure(bytes, position, sink);
-        };
-    }
-
     /**
-     * Reads on inside a container none of whose fields matter (most of a page: {@code data}, {@code columns}, the
-     * stage tree), where no name is looked at and nothing is collected, until that container closes or the chunk ends.
-     * Same grammar as the general path, in one loop over locals.
+     * The scanner: one loop over the chunk, its position in the grammar in locals. Inside containers none of whose
+     * fields matter (most of a page: {@code data}, {@code columns}, the stage tree) it only follows the grammar; the
+     * few strings and numbers that matter go to {@link #endString} and {@link #endNumber}.
      */
-    private int skip(byte[] bytes, int position, int end)
+    private void scan(byte[] bytes, int position, int end, Sink sink)
             throws IOException
     {
         int state = this.state;
         int depth = this.depth;
         int escape = this.escape;
         int literal = this.literal;
-        boolean isKey = this.stringIsKey;
+        byte role = depth == 0 ? OTHER : roles[depth - 1];
+        // where the current string's bytes in this chunk begin
+        int stringStart = position;
         try {
             while (position < end) {
                 byte b = bytes[position];
@@ -329,21 +315,29 @@ public final class StatementResponseRewriter
                         if (escape != 0) {
                             escape = nextEscape(escape, b);
                         }
-                        else if (b == '"') {
-                            state = isKey ? COLON : COMMA_OR_END;
-                        }
-                        else if (b == '\\') {
-                            escape = 1;
-                        }
-                        else if (!PLAIN_STRING_BYTE[b & 0xff]) {
-                            throw new IOException("unescaped control character in a string of the statement response");
-                        }
-                        else {
+                        else if (PLAIN_STRING_BYTE[b & 0xff]) {
                             // the bulk of every string
                             while (++position < end && PLAIN_STRING_BYTE[bytes[position] & 0xff]) {
                                 // plain bytes
                             }
                             continue;
+                        }
+                        else if (b == '"') {
+                            if (stringMode == SKIP) {
+                                state = stringIsKey ? COLON : COMMA_OR_END;
+                            }
+                            else {
+                                this.depth = depth;
+                                endString(bytes, stringStart, position, sink);
+                                state = this.state;
+                            }
+                        }
+                        else if (b == '\\') {
+                            escape = 1;
+                            capturedEscapes = true;
+                        }
+                        else {
+                            throw new IOException("unescaped control character in a string of the statement response");
                         }
                     }
                     case LITERAL -> {
@@ -351,7 +345,11 @@ public final class StatementResponseRewriter
                             if (literal == WORD ? wordIndex != word.length : NUMBER[literal << 8 | (b & 0xff)] != NUMBER_END) {
                                 throw new IOException("incomplete literal in the statement response");
                             }
+                            if (numberWanted) {
+                                endNumber(literal);
+                            }
                             state = COMMA_OR_END;
+                            // the byte that ended the literal is read again as structure
                             continue;
                         }
                         if (literal == WORD) {
@@ -365,6 +363,9 @@ public final class StatementResponseRewriter
                             if (literal < 0) {
                                 throw unexpected(b, "a number");
                             }
+                            if (numberWanted) {
+                                digit(literal, b);
+                            }
                         }
                     }
                     default -> {
@@ -376,13 +377,19 @@ public final class StatementResponseRewriter
                                 switch (b) {
                                     case '"' -> {
                                         state = STRING;
-                                        isKey = false;
+                                        stringStart = position + 1;
+                                        startString(false, role == OTHER ? SKIP : valueMode(role));
+                                        if (stringMode == REPLACE) {
+                                            if (position > regionStart) {
+                                                sink.passThrough(regionStart, position - regionStart);
+                                            }
+                                            regionStart = position;
+                                        }
                                     }
                                     case '{', '[' -> {
-                                        this.depth = depth;
-                                        open(b, OTHER);
-                                        depth = this.depth;
-                                        state = this.state;
+                                        depth = open(depth, b, role == OTHER ? OTHER : childRole(role, b));
+                                        role = roles[depth - 1];
+                                        state = b == '{' ? KEY_OR_END : VALUE_OR_END;
                                     }
                                     case 't', 'f', 'n' -> {
                                         state = LITERAL;
@@ -391,37 +398,35 @@ public final class StatementResponseRewriter
                                         wordIndex = 1;
                                     }
                                     case ']' -> {
-                                        if (state != VALUE_OR_END || kinds[depth - 1] != '[') {
+                                        if (state != VALUE_OR_END) {
                                             throw unexpected(b, "a value");
                                         }
-                                        depth--;
-                                        state = COMMA_OR_END;
-                                        if (roles[depth - 1] != OTHER) {
-                                            key = NO_KEY;
-                                            return position + 1;
-                                        }
+                                        depth = close(depth, b);
+                                        role = depth == 0 ? OTHER : roles[depth - 1];
+                                        state = depth == 0 ? DONE : COMMA_OR_END;
                                     }
                                     default -> {
-                                        literal = b == '-' ? NUMBER_MINUS : b == '0' ? NUMBER_ZERO : NUMBER_INT;
                                         if (b != '-' && (b < '0' || b > '9')) {
                                             throw unexpected(b, "a value");
                                         }
                                         state = LITERAL;
+                                        literal = b == '-' ? NUMBER_MINUS : b == '0' ? NUMBER_ZERO : NUMBER_INT;
+                                        numberWanted = role == STATS && key == ELAPSED_TIME_MILLIS && b != '-';
+                                        number = b - '0';
+                                        numberOverflow = false;
                                     }
                                 }
                             }
                             case KEY, KEY_OR_END -> {
                                 if (b == '"') {
                                     state = STRING;
-                                    isKey = true;
+                                    stringStart = position + 1;
+                                    startString(true, KEYS_BY_ROLE[role].length == 0 ? SKIP : CAPTURE);
                                 }
                                 else if (b == '}' && state == KEY_OR_END) {
-                                    depth--;
-                                    state = COMMA_OR_END;
-                                    if (roles[depth - 1] != OTHER) {
-                                        key = NO_KEY;
-                                        return position + 1;
-                                    }
+                                    depth = close(depth, b);
+                                    role = depth == 0 ? OTHER : roles[depth - 1];
+                                    state = depth == 0 ? DONE : COMMA_OR_END;
                                 }
                                 else {
                                     throw unexpected(b, "a field name");
@@ -434,35 +439,42 @@ public final class StatementResponseRewriter
                                 state = VALUE;
                             }
                             case COMMA_OR_END -> {
-                                byte open = kinds[depth - 1];
                                 if (b == ',') {
-                                    state = open == '{' ? KEY : VALUE;
+                                    state = kinds[depth - 1] == '{' ? KEY : VALUE;
                                 }
-                                else if ((b == '}' && open == '{') || (b == ']' && open == '[')) {
-                                    depth--;
-                                    if (roles[depth - 1] != OTHER) {
-                                        key = NO_KEY;
-                                        return position + 1;
-                                    }
+                                else if (b == '}' || b == ']') {
+                                    depth = close(depth, b);
+                                    role = depth == 0 ? OTHER : roles[depth - 1];
+                                    state = depth == 0 ? DONE : COMMA_OR_END;
                                 }
                                 else {
                                     throw unexpected(b, "',' or the end of an object or array");
                                 }
                             }
+                            case START -> {
+                                if (b != '{') {
+                                    throw new IOException("statement response is not a JSON object");
+                                }
+                                depth = open(depth, b, ROOT);
+                                role = ROOT;
+                                state = KEY_OR_END;
+                            }
+                            case DONE -> throw new IOException("unexpected content after the statement response's JSON object");
                             default -> throw new IllegalStateException("scanner state " + state);
                         }
                     }
                 }
                 position++;
             }
-            return end;
+            if (state == STRING && stringMode != SKIP) {
+                collect(bytes, stringStart, end);
+            }
         }
         finally {
             this.state = state;
             this.depth = depth;
             this.escape = escape;
             this.literal = literal;
-            this.stringIsKey = isKey;
         }
     }
 
@@ -482,109 +494,18 @@ public final class StatementResponseRewriter
         return escape == 5 ? 0 : escape + 1;
     }
 
-    /** One byte outside strings and literals. */
-    private int structure(byte[] bytes, int position, Sink sink)
-            throws IOException
+    /** How a string value under the current field is read: replaced when it is a URI, collected when it is noted. */
+    private int valueMode(byte role)
     {
-        byte b = bytes[position];
-        if (b == ' ' || b == '\n' || b == '\r' || b == '\t') {
-            return position + 1;
-        }
-        switch (state) {
-            case START -> {
-                if (b != '{') {
-                    throw new IOException("statement response is not a JSON object");
-                }
-                open((byte) '{', ROOT);
-            }
-            case VALUE, VALUE_OR_END -> {
-                if (b == ']' && state == VALUE_OR_END) {
-                    close(b);
-                }
-                else {
-                    return value(bytes, position, sink);
-                }
-            }
-            case KEY, KEY_OR_END -> {
-                if (b == '"') {
-                    startString(true, KEYS_BY_ROLE[roles[depth - 1]].length == 0 ? SKIP : CAPTURE);
-                }
-                else if (b == '}' && state == KEY_OR_END) {
-                    close(b);
-                }
-                else {
-                    throw unexpected(b, "a field name");
-                }
-            }
-            case COLON -> {
-                if (b != ':') {
-                    throw unexpected(b, "':'");
-                }
-                state = VALUE;
-            }
-            case COMMA_OR_END -> {
-                if (b == ',') {
-                    state = kinds[depth - 1] == '{' ? KEY : VALUE;
-                }
-                else if (b == '}' || b == ']') {
-                    close(b);
-                }
-                else {
-                    throw unexpected(b, "',' or the end of an object or array");
-                }
-            }
-            case DONE -> throw new IOException("unexpected content after the statement response's JSON object");
-            default -> throw new IllegalStateException("scanner state " + state);
-        }
-        return position + 1;
+        return switch (key) {
+            case NEXT_URI, PARTIAL_CANCEL_URI, INFO_URI -> role == ROOT ? REPLACE : SKIP;
+            case URI, ACK_URI -> role == SEGMENT ? REPLACE : SKIP;
+            case ID, UPDATE_TYPE, STATE, ERROR_NAME, ERROR_TYPE, MESSAGE -> CAPTURE;
+            default -> SKIP;
+        };
     }
 
-    private int value(byte[] bytes, int position, Sink sink)
-            throws IOException
-    {
-        byte b = bytes[position];
-        byte role = roles[depth - 1];
-        switch (b) {
-            case '"' -> {
-                int mode = SKIP;
-                if (isUriKey(role, key)) {
-                    mode = REPLACE;
-                    if (position > regionStart) {
-                        sink.passThrough(regionStart, position - regionStart);
-                    }
-                    regionStart = position;
-                }
-                else if (key == ID || key == UPDATE_TYPE || key == STATE || key == ERROR_NAME || key == ERROR_TYPE || key == MESSAGE) {
-                    mode = CAPTURE;
-                }
-                startString(false, mode);
-            }
-            case '{' -> open(b, childRole(role, b));
-            case '[' -> open(b, childRole(role, b));
-            case 't' -> startWord(TRUE);
-            case 'f' -> startWord(FALSE);
-            case 'n' -> startWord(NULL);
-            default -> {
-                if (b == '-' || (b >= '0' && b <= '9')) {
-                    state = LITERAL;
-                    literal = b == '-' ? NUMBER_MINUS : b == '0' ? NUMBER_ZERO : NUMBER_INT;
-                    numberWanted = key == ELAPSED_TIME_MILLIS && b != '-';
-                    number = b == '-' ? 0 : b - '0';
-                    numberOverflow = false;
-                }
-                else {
-                    throw unexpected(b, "a value");
-                }
-            }
-        }
-        return position + 1;
-    }
-
-    private static boolean isUriKey(byte role, int key)
-    {
-        return role == ROOT ? key == NEXT_URI || key == PARTIAL_CANCEL_URI || key == INFO_URI : role == SEGMENT && (key == URI || key == ACK_URI);
-    }
-
+    /** What a container opened under the current field is. */
     private byte childRole(byte role, byte bracket)
     {
         if (bracket == '{') {
@@ -601,7 +522,7 @@ public final class StatementResponseRewriter
         return role == DATA && key == SEGMENTS_KEY ? SEGMENTS : OTHER;
     }
 
-    private void open(byte bracket, byte role)
+    private int open(int depth, byte bracket, byte role)
             throws IOException
     {
         if (depth == MAX_DEPTH) {
@@ -613,82 +534,36 @@ public final class StatementResponseRewriter
         }
         kinds[depth] = bracket;
         roles[depth] = role;
-        depth++;
         key = NO_KEY;
-        state = bracket == '{' ? KEY_OR_END : VALUE_OR_END;
+        return depth + 1;
     }
 
-    private void close(byte bracket)
+    private int close(int depth, byte bracket)
             throws IOException
     {
         byte open = kinds[depth - 1];
         if ((bracket == '}') != (open == '{')) {
             throw unexpected(bracket, open == '{' ? "'}'" : "']'");
         }
-        depth--;
         key = NO_KEY;
-        valueDone();
-    }
-
-    private void valueDone()
-    {
-        state = depth == 0 ? DONE : COMMA_OR_END;
+        return depth - 1;
     }
 
     private void startString(boolean isKey, int mode)
     {
-        state = STRING;
         stringIsKey = isKey;
         stringMode = mode;
-        escape = 0;
         capturedLength = 0;
         capturedEscapes = false;
         capturedTruncated = false;
     }
 
-    /** Reads string bytes up to the closing quote or the end of the chunk. */
-    private int string(byte[] bytes, int position, int end, Sink sink)
-            throws IOException
-    {
-        int start = position;
-        while (position < end) {
-            byte b = bytes[position];
-            if (escape == 0 && PLAIN_STRING_BYTE[b & 0xff]) {
-                position++;
-                continue;
-            }
-            if (escape != 0) {
-                escape(b);
-            }
-            else if (b == '"') {
-                collect(bytes, start, position);
-                endString(position + 1, sink);
-                return position + 1;
-            }
-            else if (b == '\\') {
-                escape = 1;
-                capturedEscapes = true;
-            }
-            else {
-                throw new IOException("unescaped control character in a string of the statement response");
-            }
-            position++;
-        }
-        collect(bytes, start, end);
-        return end;
-    }
-
-    private void escape(byte b)
-            throws IOException
-    {
-        escape = nextEscape(escape, b);
-    }
-
+    /** Keeps the bytes of a string that continues into the next chunk. */
     private void collect(byte[] bytes, int from, int to)
             throws IOException
     {
         int length = to - from;
-        if (stringMode == SKIP || length == 0) {
+        if (length == 0) {
             return;
         }
         int limit = stringMode == REPLACE ? MAX_URI_BYTES : stringIsKey ? MAX_KEY_BYTES : MAX_CAPTURED_BYTES;
@@ -706,23 +581,35 @@ public final class StatementResponseRewriter
         capturedLength += length;
     }
 
-    private void endString(int afterQuote, Sink sink)
+    /** A string that matters ended at {@code quote}; its last bytes are {@code bytes[from, quote)}. */
+    private void endString(byte[] bytes, int from, int quote, Sink sink)
+            throws IOException
     {
+        byte[] text = bytes;
+        int start = from;
+        int length = quote - from;
+        if (capturedLength > 0 || (stringMode == REPLACE && length > MAX_URI_BYTES)) {
+            collect(bytes, from, quote);
+            text = captured;
+            start = 0;
+            length = capturedLength;
+        }
+        byte role = roles[depth - 1];
         if (stringIsKey) {
-            key = stringMode == SKIP || capturedTruncated ? NO_KEY : matchKey(KEYS_BY_ROLE[roles[depth - 1]]);
+            key = capturedTruncated || length > MAX_KEY_BYTES ? NO_KEY : matchKey(KEYS_BY_ROLE[role], text, start, length);
             state = COLON;
             return;
         }
+        String value = decode(text, start, Math.min(length, MAX_CAPTURED_BYTES));
         if (stringMode == REPLACE) {
-            if (roles[depth - 1] == ROOT && key == NEXT_URI) {
+            if (role == ROOT && key == NEXT_URI) {
                 hasNextUri = true;
             }
-            byte[] replacement = quote(uriMapper.apply(capturedString()));
+            byte[] replacement = quote(uriMapper.apply(value));
             sink.write(replacement, 0, replacement.length);
-            regionStart = afterQuote;
+            regionStart = quote + 1;
         }
-        else if (stringMode == CAPTURE) {
-            String value = capturedString();
+        else {
             switch (key) {
                 case ID -> queryId = value;
                 case UPDATE_TYPE -> updateType = value;
@@ -733,15 +620,15 @@ public final class StatementResponseRewriter
                 default -> { }
             }
         }
-        valueDone();
+        state = COMMA_OR_END;
     }
 
-    private int matchKey(int[] candidates)
+    private int matchKey(int[] candidates, byte[] text, int start, int length)
     {
         if (capturedEscapes) {
-            String name = capturedString();
+            String name = decode(text, start, length);
             for (int candidate : candidates) {
-                if (name.equals(new String(KEY_NAMES[candidate], UTF_8))) {
+                if (name.equals(KEY_STRINGS[candidate])) {
                     return candidate;
                 }
             }
@@ -749,94 +636,45 @@ public final class StatementResponseRewriter
         }
         for (int candidate : candidates) {
             byte[] name = KEY_NAMES[candidate];
-            if (Arrays.equals(captured, 0, capturedLength, name, 0, name.length)) {
+            if (name.length == length && name[0] == text[start] && Arrays.equals(text, start, start + length, name, 0, length)) {
                 return candidate;
             }
         }
         return NO_KEY;
     }
 
-    /** The collected string with its escapes resolved. */
-    private String capturedString()
+    /** A string's raw bytes with their escapes resolved. */
+    private String decode(byte[] text, int start, int length)
     {
-        String raw = new String(captured, 0, capturedLength, UTF_8);
+        String raw = new String(text, start, length, UTF_8);
         if (!capturedEscapes) {
             return raw;
         }
         // escapes are plain ASCII, so they survive the UTF-8 decoding untouched
-        StringBuilder text = new StringBuilder(raw.length());
+        StringBuilder decoded = new StringBuilder(raw.length());
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
             if (c != '\\' || i + 1 >= raw.length()) {
-                text.append(c);
+                decoded.append(c);
                 continue;
             }
             char escaped = raw.charAt(++i);
             switch (escaped) {
-                case 'b' -> text.append('\b');
-                case 'f' -> text.append('\f');
-                case 'n' -> text.append('\n');
-                case 'r' -> text.append('\r');
-                case 't' -> text.append('\t');
+                case 'b' -> decoded.append('\b');
+                case 'f' -> decoded.append('\f');
+                case 'n' -> decoded.append('\n');
+                case 'r' -> decoded.append('\r');
+                case 't' -> decoded.append('\t');
                 case 'u' -> {
                     if (i + 4 < raw.length()) {
-                        text.append((char) Integer.parseInt(raw, i + 1, i + 5, 16));
+                        decoded.append((char) Integer.parseInt(raw, i + 1, i + 5, 16));
                     }
                     i += 4;
                 }
-                default -> text.append(escaped);
+                default -> decoded.append(escaped);
             }
         }
-        return text.toString();
-    }
-
-    private void startWord(byte[] expected)
-    {
-        state = LITERAL;
-        literal = WORD;
-        word = expected;
-        wordIndex = 1;
-    }
-
-    /** Reads a number, {@code true}, {@code false} or {@code null} up to the byte that ends it. */
-    private int literal(byte[] bytes, int position, int end)
-            throws IOException
-    {
-        if (literal == WORD) {
-            while (position < end) {
-                byte b = bytes[position];
-                if (ENDS_LITERAL[b & 0xff]) {
-                    endLiteral();
-                    return position;
-                }
-                if (wordIndex == word.length || word[wordIndex] != b) {
-                    throw unexpected(b, "'" + new String(word, UTF_8) + "'");
-                }
-                wordIndex++;
-                position++;
-            }
-            return end;
-        }
-        int at = literal;
-        while (position < end) {
-            byte b = bytes[position];
-            int next = NUMBER[at << 8 | (b & 0xff)];
-            if (next < 0) {
-                literal = at;
-                if (next == NUMBER_END) {
-                    endLiteral();
-                    return position;
-                }
-                throw unexpected(b, "a number");
-            }
-            if (numberWanted) {
-                digit(next, b);
-            }
-            at = next;
-            position++;
-        }
-        literal = at;
-        return end;
+        return decoded.toString();
     }
 
     private void digit(int next, byte b)
@@ -850,22 +688,13 @@ public final class StatementResponseRewriter
         number = number * 10 + (b - '0');
     }
 
-    private void endLiteral()
-            throws IOException
+    /** The number under {@code stats.elapsedTimeMillis} ended; only a plain integer counts. */
+    private void endNumber(int literal)
     {
-        if (literal == WORD) {
-            if (wordIndex != word.length) {
-                throw new IOException("incomplete literal in the statement response");
-            }
-        }
-        else if (literal != NUMBER_ZERO && literal != NUMBER_INT && literal != NUMBER_FRACTION && literal != NUMBER_EXPONENT) {
-            throw new IOException("incomplete number in the statement response");
-        }
-        else if (numberWanted && (literal == NUMBER_INT || literal == NUMBER_ZERO) && !numberOverflow && roles[depth - 1] == STATS) {
+        if ((literal == NUMBER_INT || literal == NUMBER_ZERO) && !numberOverflow) {
             elapsedMillis = number;
         }
         numberWanted = false;
-        valueDone();
     }
 
     private static IOException unexpected(byte b, String expected)

@@ -29,6 +29,9 @@ public final class RoutingTokenCodec
 
     private final SecretKeySpec key;
     private final Map<ClusterId, String> tokens = new ConcurrentHashMap<>();
+    // the reverse of tokens: a token this process handed out decodes by one lookup; the tokens are no secret, every
+    // client of a cluster sees its own
+    private final Map<String, Optional<ClusterId>> clusters = new ConcurrentHashMap<>();
 
     public RoutingTokenCodec(byte[] secret)
     {
@@ -42,12 +45,21 @@ public final class RoutingTokenCodec
     public String encode(ClusterId cluster)
     {
         // the set of cluster ids is small and fixed by config, so caching every encoding is bounded
-        return tokens.computeIfAbsent(cluster, id -> id.value() + SEPARATOR + mac(id.value()));
+        String token = tokens.get(cluster);
+        if (token == null) {
+            token = tokens.computeIfAbsent(cluster, id -> id.value() + SEPARATOR + mac(id.value()));
+            clusters.putIfAbsent(token, Optional.of(cluster));
+        }
+        return token;
     }
 
     public Optional<ClusterId> decode(CharSequence token)
     {
         String text = token.toString();
+        Optional<ClusterId> known = clusters.get(text);
+        if (known != null) {
+            return known;
+        }
         int separator = text.indexOf(SEPARATOR);
         if (separator <= 0) {
             return Optional.empty();
@@ -67,7 +79,10 @@ public final class RoutingTokenCodec
         if (!MessageDigest.isEqual(expected.getBytes(UTF_8), text.getBytes(UTF_8))) {
             return Optional.empty();
         }
-        return Optional.of(cluster);
+        // only a genuine token gets here, made with the secret for a cluster of the configuration: bounded
+        Optional<ClusterId> decoded = Optional.of(cluster);
+        clusters.putIfAbsent(text, decoded);
+        return decoded;
     }
 
     private String mac(String value)

@@ -25,7 +25,11 @@ final class TestRoutingTokenCodec
     {
         String token = codec.encode(ClusterId.of("etl-1"));
 
-        assertThat(new RoutingTokenCodec("secret".getBytes(UTF_8)).decode(token)).contains(ClusterId.of("etl-1"));
+        RoutingTokenCodec other = new RoutingTokenCodec("secret".getBytes(UTF_8));
+
+        assertThat(other.decode(token)).contains(ClusterId.of("etl-1"));
+        assertThat(other.decode(token)).as("the second time, from what the first verified").contains(ClusterId.of("etl-1"));
+        assertThat(other.decode(token.substring(0, token.length() - 1) + "x")).isEmpty();
     }
 
     @Test

@@ -9,13 +9,14 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.time.Duration;
-import java.util.List;
+import java.util.Iterator;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -33,13 +34,17 @@ final class RequestGuard
     static final String CHECK = "request-check";
 
     private final long readTimeoutMillis;
+    private final long readTimeoutNanos;
     private ChannelHandlerContext checkContext;
     private ScheduledFuture<?> deadline;
+    // when the request being read began, or 0 between requests
+    private long requestStartedNanos;
     private boolean expired;
 
     RequestGuard(Duration readTimeout)
     {
         this.readTimeoutMillis = readTimeout.toMillis();
+        this.readTimeoutNanos = readTimeout.toNanos();
     }
 
     ChannelHandler watch()
@@ -62,11 +67,18 @@ final class RequestGuard
                 return new RefusedRequestException(HttpResponseStatus.BAD_REQUEST, "the request target must be printable ASCII; percent-encode other characters");
             }
         }
-        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1) {
-            return new RefusedRequestException(HttpResponseStatus.BAD_REQUEST, "more than one Host header");
+        HttpHeaders headers = request.headers();
+        Iterator<String> hosts = headers.valueStringIterator(HttpHeaderNames.HOST);
+        if (hosts.hasNext()) {
+            hosts.next();
+            if (hosts.hasNext()) {
+                return new RefusedRequestException(HttpResponseStatus.BAD_REQUEST, "more than one Host header");
+            }
         }
-        for (String codings : request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING)) {
+        if (!headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            return null;
+        }
+        for (String codings : headers.getAll(HttpHeaderNames.TRANSFER_ENCODING)) {
             for (String coding : codings.split(",")) {
                 String name = coding.trim().toLowerCase(Locale.ROOT);
                 if (!name.isEmpty() && !name.equals("chunked")) {
@@ -77,25 +89,54 @@ final class RequestGuard
         return null;
     }
 
+    /**
+     * A request's first bytes arrived. One timer per connection watches it, scheduled once and moved on from there,
+     * rather than a timer scheduled and cancelled for every request.
+     */
     private void arm(ChannelHandlerContext ctx)
     {
-        if (deadline == null && !expired) {
-            deadline = ctx.executor().schedule(this::expire, readTimeoutMillis, TimeUnit.MILLISECONDS);
+        if (requestStartedNanos != 0 || expired) {
+            return;
         }
+        requestStartedNanos = System.nanoTime() | 1;
+        if (deadline == null) {
+            deadline = ctx.executor().schedule(() -> onTimer(ctx), readTimeoutMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The request arrived whole: the timer stays, and finds nothing to do unless another request is slow. */
+    private void requestRead()
+    {
+        requestStartedNanos = 0;
     }
 
     private void disarm()
     {
+        requestStartedNanos = 0;
         if (deadline != null) {
             deadline.cancel(false);
             deadline = null;
         }
     }
 
-    private void expire()
+    private void onTimer(ChannelHandlerContext ctx)
     {
         deadline = null;
-        if (expired || checkContext == null || !checkContext.channel().isActive()) {
+        if (requestStartedNanos == 0 || expired || !ctx.channel().isActive()) {
+            // between requests: the next request's first bytes schedule the timer again
+            return;
+        }
+        long remaining = requestStartedNanos + readTimeoutNanos - System.nanoTime();
+        if (remaining > 0) {
+            deadline = ctx.executor().schedule(() -> onTimer(ctx), remaining, TimeUnit.NANOSECONDS);
+            return;
+        }
+        expire();
+    }
+
+    private void expire()
+    {
+        if (checkContext == null) {
             return;
         }
         expired = true;
@@ -139,7 +180,7 @@ final class RequestGuard
         public void channelRead(ChannelHandlerContext ctx, Object msg)
         {
             if (msg instanceof FullHttpRequest request) {
-                disarm();
+                requestRead();
                 if (request.decoderResult().isSuccess()) {
                     RefusedRequestException refusal = refusal(request);
                     if (refusal != null) {

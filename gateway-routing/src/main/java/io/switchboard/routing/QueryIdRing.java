@@ -14,7 +14,8 @@ import java.util.function.IntConsumer;
  *
  * <p>The arrays start small and double until they reach the capacity, so an empty ring costs little and a full one
  * holds exactly {@code capacity} slots. Before it first wraps, slot {@code n} holds the n-th id added; after, the
- * sequence number {@code n} lives in slot {@code n % capacity}.
+ * sequence number {@code n} lives in slot {@code n % capacity}. Each doubling rebuilds the index, a pause of a few
+ * milliseconds per million ids under the owner's lock; it happens only while the ring first fills.
  */
 final class QueryIdRing
 {

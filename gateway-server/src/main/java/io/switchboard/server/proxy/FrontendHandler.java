@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -39,7 +40,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: reads one request at a time, decides where it goes, and hands it to a {@link ProxyExchange}.
+ * One client connection: reads its requests, decides where each goes, and hands them one at a time to a {@link ProxyExchange}.
  * Requests a client pipelines wait in a bounded queue and are answered in order.
  */
 final class FrontendHandler
@@ -56,6 +57,7 @@ final class FrontendHandler
     private HeldPoll heldPoll;
     private boolean busy;
     private boolean closing;
+    private boolean inputClosed;
     private long receivedNanos;
 
     FrontendHandler(ProxyContext context, BackendPool pool)
@@ -69,7 +71,9 @@ final class FrontendHandler
     {
         this.ctx = ctx;
         context.metrics().connectionOpened();
-        ctx.read();
+        // reading all the time keeps the socket's read interest set: no epoll_ctl per request to pause and resume it.
+        // Requests that arrive while one is in flight wait in the bounded queue.
+        ctx.channel().config().setAutoRead(true);
         ctx.fireChannelActive();
     }
 
@@ -85,6 +89,7 @@ final class FrontendHandler
                 // a flood of pipelined requests: answer the current one, then close; writing now would cut into it
                 request.release();
                 closing = true;
+                ctx.channel().config().setAutoRead(false);
                 releaseWaiting();
                 return;
             }
@@ -92,15 +97,6 @@ final class FrontendHandler
             return;
         }
         handle(request);
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx)
-    {
-        // a request is read whole before it is handled; ask for more only while idle
-        if (!busy && !closing && waiting.isEmpty()) {
-            ctx.read();
-        }
     }
 
     private void handle(FullHttpRequest request)
@@ -457,8 +453,10 @@ final class FrontendHandler
         if (next != null) {
             handle(next);
         }
-        else if (!closing) {
-            ctx.read();
+        else if (inputClosed) {
+            // the client sent its last request and half-closed: it has its answers now
+            closing = true;
+            ctx.close();
         }
     }
 
@@ -491,6 +489,14 @@ final class FrontendHandler
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event)
     {
+        if (event instanceof ChannelInputShutdownEvent) {
+            inputClosed = true;
+            if (!busy && waiting.isEmpty()) {
+                closing = true;
+                ctx.close();
+            }
+            return;
+        }
         if (event instanceof IdleStateEvent) {
             // idle between requests, or stuck because the client stopped reading its response
             if (!busy || (current != null && current.waitingForClient())) {

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -30,6 +31,9 @@ public final class ProxyServer
 {
     private static final String TLS = "tls";
     private static final String REFUSAL = "refusal";
+    // the frontend bounds pipelined requests itself and stops reading at its bound; the codec's own bound only has
+    // to let one socket read's worth of small requests through
+    private static final int CODEC_PIPELINE_DEPTH = 4096;
 
     private final ServerConfig config;
     private final ProxyContext context;
@@ -63,12 +67,18 @@ public final class ProxyServer
             throws InterruptedException
     {
         long idleMillis = config.idleTimeout().toMillis();
+        HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
+                .setMaxInitialLineLength(config.maxInitialLine().bytes())
+                .setMaxHeaderSize(config.maxHeaderSize().bytes())
+                .setMaxChunkSize(64 * 1024);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptGroup, workerGroup)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
+                // a client that half-closes after its request still gets the answer
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                 .childHandler(new ChannelInitializer<Channel>()
@@ -84,7 +94,7 @@ public final class ProxyServer
                         RequestGuard guard = new RequestGuard(config.requestReadTimeout());
                         channel.pipeline()
                                 .addLast(RequestGuard.WATCH, guard.watch())
-                                .addLast("codec", new HttpServerCodec(config.maxInitialLine().bytes(), config.maxHeaderSize().bytes(), 64 * 1024))
+                                .addLast("codec", new HttpServerCodec(decoderConfig, CODEC_PIPELINE_DEPTH))
                                 .addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
                                 .addLast("aggregator", new HttpObjectAggregator(config.maxRequestBody().bytes()))
                                 .addLast(RequestGuard.CHECK, guard.check())

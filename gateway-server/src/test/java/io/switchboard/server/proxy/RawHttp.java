@@ -28,8 +28,8 @@ final class RawHttp
         /** How many responses the text holds. */
         int responses()
         {
-            // status lines only: at the start, or right after the previous response's last line
-            return (int) java.util.regex.Pattern.compile("(?m)^HTTP/1\\.1 \\d{3} ").matcher(text).results().count();
+            // status lines: at the start, or right after the previous response's body, which need not end in a newline
+            return (int) java.util.regex.Pattern.compile("HTTP/1\\.1 \\d{3} ").matcher(text).results().count();
         }
     }
 

@@ -9,6 +9,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
@@ -131,6 +134,7 @@ public final class StatementResponseRewriter
     private static final byte[] NULL = "null".getBytes(UTF_8);
 
     private static final boolean[] PLAIN_STRING_BYTE = new boolean[256];
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final boolean[] ENDS_LITERAL = new boolean[256];
     private static final int NUMBER_END = -2;
     private static final int NUMBER_ERROR = -1;
@@ -317,9 +321,7 @@ public final class StatementResponseRewriter
                         }
                         else if (PLAIN_STRING_BYTE[b & 0xff]) {
                             // the bulk of every string
-                            while (++position < end && PLAIN_STRING_BYTE[bytes[position] & 0xff]) {
-                                // plain bytes
-                            }
+                            position = skipPlain(bytes, position + 1, end);
                             continue;
                         }
                         else if (b == '"') {
@@ -476,6 +478,28 @@ public final class StatementResponseRewriter
             this.escape = escape;
             this.literal = literal;
         }
+    }
+
+    /** The first byte from {@code position} that ends a run of plain string bytes, eight bytes at a time. */
+    private static int skipPlain(byte[] bytes, int position, int end)
+    {
+        while (position + Long.BYTES <= end) {
+            long word = (long) LONGS.get(bytes, position);
+            long quotes = word ^ 0x2222222222222222L;
+            long backslashes = word ^ 0x5C5C5C5C5C5C5C5CL;
+            long found = ((quotes - 0x0101010101010101L) & ~quotes)
+                    | ((backslashes - 0x0101010101010101L) & ~backslashes)
+                    | ((word - 0x2020202020202020L) & ~word);
+            found &= 0x8080808080808080L;
+            if (found != 0) {
+                return position + (Long.numberOfTrailingZeros(found) >>> 3);
+            }
+            position += Long.BYTES;
+        }
+        while (position < end && PLAIN_STRING_BYTE[bytes[position] & 0xff]) {
+            position++;
+        }
+        return position;
     }
 
     private static int nextEscape(int escape, byte b)

@@ -253,6 +253,24 @@ final class TestStatementResponseRewriter
     }
 
     @Test
+    void findsTheEndOfAStringWhereverItsQuoteEscapeOrControlByteFalls()
+            throws IOException
+    {
+        for (int at = 0; at < 24; at++) {
+            String before = "é".repeat(at % 3) + "x".repeat(at);
+            String escaped = "{\"data\":[\"" + before + "\\\"q\"],\"id\":\"" + before + "\",\"nextUri\":\"http://b:1/v1/statement/" + before + "\"}";
+            for (int chunkSize : new int[] {1, 7, 8, 9, escaped.length()}) {
+                Rewritten result = rewrite(escaped, chunkSize);
+
+                assertThat(result.summary().queryId()).as("at %s, chunks of %s", at, chunkSize).isEqualTo(before);
+                assertThat(result.json()).endsWith("\"nextUri\":\"http://gw:8080/sb/trino-a~tok/v1/statement/" + before + "\"}");
+            }
+            String control = "{\"data\":[\"" + before + "\u0007\"]}";
+            assertThatThrownBy(() -> rewrite(control, 8)).as("control byte at %s", at).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
     void anObserverSeesEveryTokenAndChangesNoByte()
             throws IOException
     {

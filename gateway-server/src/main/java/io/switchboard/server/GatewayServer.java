@@ -156,7 +156,7 @@ public final class GatewayServer
     {
         this.config = requireNonNull(config, "config is null");
         this.configFile = requireNonNull(configFile, "configFile is null");
-        int threads = config.server().ioThreads() > 0 ? config.server().ioThreads() : 2 * Runtime.getRuntime().availableProcessors();
+        int threads = config.server().ioThreads() > 0 ? config.server().ioThreads() : Runtime.getRuntime().availableProcessors();
         this.acceptGroup = transport.newEventLoopGroup(1, "switchboard-accept");
         this.workerGroup = transport.newEventLoopGroup(threads, "switchboard-io");
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {

@@ -21,7 +21,7 @@ THREADS=2
 RSS_LIMIT_MIB=256
 JAR="${SWITCHBOARD_JAR:-$REPO_DIR/gateway-server/target/switchboard.jar}"
 # the budget is 256 MiB of RSS for the whole process: heap plus metaspace, code cache, threads and buffers
-JAVA_OPTS_DEFAULT="-Xmx128m -XX:+UseParallelGC -XX:-UsePerfData"
+JAVA_OPTS_DEFAULT="-Xmx112m -XX:+UseParallelGC -XX:-UsePerfData"
 GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:-$JAVA_OPTS_DEFAULT}"
 POLLER_JAVA_OPTS="${POLLER_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC}"
 KEEP=0

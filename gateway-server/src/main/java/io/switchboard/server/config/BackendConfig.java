@@ -20,7 +20,7 @@ public record BackendConfig(Duration connectTimeout, Duration responseTimeout, D
         connectTimeout = connectTimeout == null ? Duration.ofSeconds(2) : connectTimeout;
         responseTimeout = responseTimeout == null ? Duration.ofSeconds(30) : responseTimeout;
         idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
-        maxIdleConnections = maxIdleConnections == null ? 256 : maxIdleConnections;
+        maxIdleConnections = maxIdleConnections == null ? 1024 : maxIdleConnections;
         require(connectTimeout.toMillis() >= 1, "connect-timeout: must be positive");
         require(responseTimeout.toMillis() >= 1, "response-timeout: must be positive");
         require(idleTimeout.toMillis() >= 1, "idle-timeout: must be positive");

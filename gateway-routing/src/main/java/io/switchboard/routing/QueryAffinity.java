@@ -22,6 +22,9 @@ import java.util.Optional;
  */
 public final class QueryAffinity
 {
+    /** The most queries the map can be configured to remember. */
+    public static final int MAX_QUERIES = QueryIdRing.MAX_CAPACITY;
+
     /** Where a query runs, and the client's source, which follow-up requests do not repeat. */
     public record QueryRoute(ClusterId cluster, String source)
     {

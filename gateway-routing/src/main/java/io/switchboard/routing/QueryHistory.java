@@ -19,6 +19,9 @@ import java.util.function.Predicate;
  */
 public final class QueryHistory
 {
+    /** The most queries the list can be configured to hold. */
+    public static final int MAX_ENTRIES = QueryIdRing.MAX_CAPACITY;
+
     /** One routed query; {@code state} is the last state seen and {@code ended} is set once it ended. */
     public record Entry(
             String queryId,
@@ -64,8 +67,8 @@ public final class QueryHistory
 
     public QueryHistory(int capacity)
     {
-        if (capacity < 1) {
-            throw new IllegalArgumentException("capacity must be at least 1");
+        if (capacity < 1 || capacity > MAX_ENTRIES) {
+            throw new IllegalArgumentException("capacity must be between 1 and " + MAX_ENTRIES + ": " + capacity);
         }
         this.ring = new QueryIdRing(capacity, this::grow);
         grow(ring.slots());

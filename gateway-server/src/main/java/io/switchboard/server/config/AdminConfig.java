@@ -2,6 +2,8 @@ package io.switchboard.server.config;
 
 import static io.switchboard.server.config.ConfigValues.require;
 
+import io.switchboard.routing.QueryHistory;
+
 import java.nio.file.Path;
 
 /**
@@ -21,6 +23,7 @@ public record AdminConfig(HostAndPort listen, String token, Path stateFile, Inte
         queryHistory = queryHistory == null ? 10_000 : queryHistory;
         require(token == null || token.length() >= 16, "token: must be at least 16 characters");
         require(queryHistory >= 1, "query-history: must be at least 1");
+        require(queryHistory <= QueryHistory.MAX_ENTRIES, "query-history: must be at most " + QueryHistory.MAX_ENTRIES);
     }
 
     /** Keeps the token out of logs and error messages. */

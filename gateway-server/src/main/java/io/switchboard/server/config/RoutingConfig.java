@@ -2,6 +2,8 @@ package io.switchboard.server.config;
 
 import static io.switchboard.server.config.ConfigValues.require;
 
+import io.switchboard.routing.QueryAffinity;
+
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,6 +63,7 @@ public record RoutingConfig(
         require(maxSubmitAttempts >= 1 && maxSubmitAttempts <= 10, "max-submit-attempts: must be between 1 and 10");
         require(tokenSecret == null || tokenSecret.length() >= 16, "token-secret: must be at least 16 characters");
         require(queryMapSize >= 1, "query-map-size: must be at least 1");
+        require(queryMapSize <= QueryAffinity.MAX_QUERIES, "query-map-size: must be at most " + QueryAffinity.MAX_QUERIES);
         require(locateTimeout.toMillis() >= 1, "locate-timeout: must be positive");
         require(inFlightExpiry.toMillis() >= 1000, "in-flight-expiry: must be at least 1s");
     }

@@ -109,6 +109,18 @@ final class TestConfigLoader
                   - {id: a, uri: "http://h:1", routing-group: g}
                 """, "health.interval: expected a duration");
         assertInvalid("server: {}\n", "clusters: at least one cluster is required");
+        assertInvalid("""
+                routing:
+                  query-map-size: 1000000000
+                clusters:
+                  - {id: a, uri: "http://h:1", routing-group: g}
+                """, "routing.query-map-size: must be at most 536870912");
+        assertInvalid("""
+                admin:
+                  query-history: 1000000000
+                clusters:
+                  - {id: a, uri: "http://h:1", routing-group: g}
+                """, "admin.query-history: must be at most 536870912");
     }
 
     @Test

@@ -31,12 +31,14 @@ final class TrinoServer
     private final String name;
     private final URI uri;
     private final ChildProcess process;
+    private final List<String> catalogs;
 
-    private TrinoServer(String name, URI uri, ChildProcess process)
+    private TrinoServer(String name, URI uri, ChildProcess process, List<String> catalogs)
     {
         this.name = requireNonNull(name, "name is null");
         this.uri = requireNonNull(uri, "uri is null");
         this.process = requireNonNull(process, "process is null");
+        this.catalogs = List.copyOf(catalogs);
     }
 
     /**
@@ -98,7 +100,7 @@ final class TrinoServer
                 instance.resolve("trino.log"),
                 instancesRoot.resolve("pids").resolve(name + ".pid"),
                 etc.toString());
-        return new TrinoServer(name, URI.create("http://127.0.0.1:" + port), process);
+        return new TrinoServer(name, URI.create("http://127.0.0.1:" + port), process, catalogs);
     }
 
     /** Binds port 0 to let the kernel pick a free port; Trino binds it a moment later. */
@@ -111,8 +113,9 @@ final class TrinoServer
     }
 
     /**
-     * Waits until a real query succeeds: {@code /v1/info} reports the server started seconds before queries stop
-     * failing with "No nodes available to run query".
+     * Waits until real queries succeed: {@code /v1/info} reports the server started seconds before queries stop
+     * failing with "No nodes available to run query", and a query that reads a connector's splits can still fail with
+     * "nodes is empty" after {@code SELECT 1} already runs.
      */
     void awaitReady(Duration timeout)
             throws InterruptedException
@@ -129,7 +132,15 @@ final class TrinoServer
                 QueryOutcome outcome = protocol.execute(uri, "SELECT 1", TrinoProtocol.TRINO_USER);
                 List<JsonNode> rows = outcome.rows();
                 if (outcome.finalState().equals("FINISHED") && rows.size() == 1 && rows.get(0).get(0).asInt() == 1) {
-                    return;
+                    if (!catalogs.contains("tpch")) {
+                        return;
+                    }
+                    QueryOutcome scan = protocol.execute(uri, "SELECT count(*) FROM tpch.tiny.region", TrinoProtocol.TRINO_USER);
+                    List<JsonNode> counted = scan.rows();
+                    if (scan.finalState().equals("FINISHED") && counted.size() == 1 && counted.get(0).get(0).asInt() == 5) {
+                        return;
+                    }
+                    outcome = scan;
                 }
                 lastProblem = outcome.toString();
             }

@@ -5,6 +5,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * The last handler of a backend connection: hands each response part to the exchange that owns the connection, or
@@ -16,6 +19,10 @@ final class BackendHandler
     static final String NAME = "backend";
 
     private ProxyExchange exchange;
+    private ChannelHandlerContext context;
+    // when the owner's response is overdue, or 0 when no response is awaited
+    private long responseDeadlineNanos;
+    private ScheduledFuture<?> responseTimer;
 
     void attach(ProxyExchange exchange)
     {
@@ -25,6 +32,51 @@ final class BackendHandler
     void detach()
     {
         this.exchange = null;
+        this.responseDeadlineNanos = 0;
+    }
+
+    /**
+     * The owner's request went out: unless its response starts within the timeout, the owner hears of it. One timer
+     * per connection watches this, scheduled once and moved on from there, rather than a timer scheduled and
+     * cancelled for every request of a pooled connection.
+     */
+    void awaitResponse(long timeoutNanos)
+    {
+        responseDeadlineNanos = (System.nanoTime() + timeoutNanos) | 1;
+        if (responseTimer == null && context != null) {
+            responseTimer = context.executor().schedule(this::onResponseTimer, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The awaited response began (or is no longer awaited): the timer finds nothing to do. */
+    void responseStarted()
+    {
+        responseDeadlineNanos = 0;
+    }
+
+    private void onResponseTimer()
+    {
+        responseTimer = null;
+        if (responseDeadlineNanos == 0 || !context.channel().isActive()) {
+            // nothing awaited: the next request schedules the timer again
+            return;
+        }
+        long remaining = responseDeadlineNanos - System.nanoTime();
+        if (remaining > 0) {
+            responseTimer = context.executor().schedule(this::onResponseTimer, remaining, TimeUnit.NANOSECONDS);
+            return;
+        }
+        responseDeadlineNanos = 0;
+        ProxyExchange owner = exchange;
+        if (owner != null) {
+            owner.onResponseTimeout();
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx)
+    {
+        context = ctx;
     }
 
     @Override
@@ -42,6 +94,11 @@ final class BackendHandler
     @Override
     public void channelInactive(ChannelHandlerContext ctx)
     {
+        responseDeadlineNanos = 0;
+        if (responseTimer != null) {
+            responseTimer.cancel(false);
+            responseTimer = null;
+        }
         ProxyExchange owner = exchange;
         exchange = null;
         if (owner != null) {

@@ -9,7 +9,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.switchboard.core.Cluster;
@@ -67,10 +69,22 @@ final class BackendPool
     private static void addHttpHandlers(Channel channel, long idleMillis)
     {
         channel.pipeline()
-                .addLast("codec", new HttpClientCodec(4096, 64 * 1024, 64 * 1024))
+                .addLast("codec", new HttpClientCodec(CLUSTER_RESPONSES, false, false))
                 .addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
                 .addLast(BackendHandler.NAME, new BackendHandler());
     }
+
+    /**
+     * How cluster responses are decoded. Their header names and values are not validated one by one as they are
+     * stored: the decoder still parses every line strictly, so nothing a cluster sends can split a header or a
+     * response, and the check costs a scan of every header of every poll.
+     */
+    private static final HttpDecoderConfig CLUSTER_RESPONSES = new HttpDecoderConfig()
+            .setMaxInitialLineLength(4096)
+            .setMaxHeaderSize(64 * 1024)
+            .setMaxChunkSize(64 * 1024)
+            .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false))
+            .setTrailersFactory(DefaultHttpHeadersFactory.trailersFactory().withValidation(false));
 
     Lease acquire(Cluster cluster)
     {

@@ -59,6 +59,9 @@ final class FrontendHandler
     private boolean closing;
     private boolean inputClosed;
     private long receivedNanos;
+    // the same for every request of the connection
+    private boolean secure;
+    private String clientAddress;
 
     FrontendHandler(ProxyContext context, BackendPool pool)
     {
@@ -70,6 +73,8 @@ final class FrontendHandler
     public void channelActive(ChannelHandlerContext ctx)
     {
         this.ctx = ctx;
+        secure = ctx.pipeline().get(SslHandler.class) != null;
+        clientAddress = clientAddress(ctx.channel().remoteAddress());
         context.metrics().connectionOpened();
         // reading all the time keeps the socket's read interest set: no epoll_ctl per request to pause and resume it.
         // Requests that arrive while one is in flight wait in the bounded queue.
@@ -149,7 +154,9 @@ final class FrontendHandler
     private void routeFollowUp(FullHttpRequest request, RequestInfo info, GatewayPaths.Routed routed)
     {
         Optional<ClusterStatus> cluster = context.tokens().decode(routed.token()).flatMap(id -> context.registry().snapshot().find(id));
-        String backendPath = routed.backendTarget().split("\\?", 2)[0];
+        String backendTarget = routed.backendTarget();
+        int question = backendTarget.indexOf('?');
+        String backendPath = question < 0 ? backendTarget : backendTarget.substring(0, question);
         boolean statement = GatewayPaths.isStatementPath(backendPath);
         if (cluster.isEmpty()) {
             fail(request, info, GatewayErrorType.UNKNOWN_ROUTE, "Unknown or invalid routing token in " + info.path() + ": the query's cluster is not known to this gateway", statement);
@@ -538,9 +545,9 @@ final class FrontendHandler
                 family,
                 Optional.ofNullable(headers.get(family.user())),
                 Optional.ofNullable(headers.get(family.source())),
-                PublicBase.of(context.publicUri(), headers, context.listenAddress(), ctx.pipeline().get(SslHandler.class) != null),
+                PublicBase.of(context.publicUri(), headers, context.listenAddress(), secure),
                 HttpUtil.isKeepAlive(request),
-                clientAddress(ctx.channel().remoteAddress()));
+                clientAddress);
     }
 
     private static String clientAddress(SocketAddress address)

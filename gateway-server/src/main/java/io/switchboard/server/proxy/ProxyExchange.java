@@ -26,7 +26,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.switchboard.core.ClusterId;
 import io.switchboard.core.QueryId;
 import io.switchboard.core.RoutingGroup;
@@ -47,7 +46,6 @@ import java.io.IOException;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +88,6 @@ final class ProxyExchange
     private boolean reused;
     private boolean retriedStale;
     private boolean receivedAny;
-    private ScheduledFuture<?> responseTimeout;
     private HttpResponse heldResponse;
     private boolean responseStarted;
     private boolean backendKeepAlive;
@@ -179,12 +176,15 @@ final class ProxyExchange
             return;
         }
         channel.read();
-        long timeoutMillis = context.responseTimeout().toMillis();
-        responseTimeout = client.executor().schedule(() -> {
-            if (backend == channel && !receivedAny) {
-                onBackendFailure(BackendFailure.TIMEOUT, null);
-            }
-        }, timeoutMillis, TimeUnit.MILLISECONDS);
+        backendHandler.awaitResponse(context.responseTimeout().toNanos());
+    }
+
+    /** The cluster did not start answering within the response timeout. */
+    void onResponseTimeout()
+    {
+        if (!done && !receivedAny) {
+            onBackendFailure(BackendFailure.TIMEOUT, null);
+        }
     }
 
     /**
@@ -662,9 +662,8 @@ final class ProxyExchange
 
     private void cancelResponseTimeout()
     {
-        if (responseTimeout != null) {
-            responseTimeout.cancel(false);
-            responseTimeout = null;
+        if (backendHandler != null) {
+            backendHandler.responseStarted();
         }
     }
 

@@ -95,7 +95,10 @@ public final class ProxyServer
                         channel.pipeline()
                                 .addLast(RequestGuard.WATCH, guard.watch())
                                 .addLast("codec", new HttpServerCodec(decoderConfig, CODEC_PIPELINE_DEPTH))
-                                .addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
+                                // idle = no bytes from the client: between requests that is a connection to close, and
+                                // during one whose answer the client stopped reading, too (FrontendHandler decides).
+                                // Reads only: watching writes would put a listener on every write.
+                                .addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("aggregator", new HttpObjectAggregator(config.maxRequestBody().bytes()))
                                 .addLast(RequestGuard.CHECK, guard.check())
                                 .addLast(FrontendHandler.NAME, new FrontendHandler(context, pools.get(channel.eventLoop())));

@@ -80,7 +80,8 @@ final class ProxyExchange
     private final BackendPool pool;
     private final FullHttpRequest request;
     private final RequestInfo info;
-    private final Set<ClusterId> tried = new HashSet<>();
+    // a small set: one cluster unless a submission fails over
+    private final Set<ClusterId> tried = new HashSet<>(2);
 
     private Target target;
     private Channel backend;

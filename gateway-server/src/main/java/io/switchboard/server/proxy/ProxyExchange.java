@@ -420,7 +420,7 @@ final class ProxyExchange
             bytes = scratch;
             base = 0;
         }
-        sink.source(in, base);
+        sink.source(in, bytes, base);
         rewriter.feed(bytes, base, length, sink);
     }
 
@@ -686,27 +686,42 @@ final class ProxyExchange
 
     /**
      * Collects one rewritten chunk. A chunk that passes through whole (most pages of a large result: no URI in them) is
-     * forwarded as it is, without a copy; one with a URI rewritten is copied into a single buffer, which costs less than
-     * a composite of slices and goes out as one piece.
+     * forwarded as it is, without a copy. One with a URI rewritten is assembled in a per-thread array from the bytes
+     * the rewriter read and its replacements, then copied into one buffer: one copy into direct memory instead of one
+     * per piece.
      */
     private static final class ChunkSink
             implements StatementResponseRewriter.Sink
     {
+        private static final FastThreadLocal<byte[]> ASSEMBLY = new FastThreadLocal<>()
+        {
+            @Override
+            protected byte[] initialValue()
+            {
+                return new byte[16 * 1024];
+            }
+        };
+
         private final io.netty.buffer.ByteBufAllocator allocator;
         private ByteBuf source;
+        private byte[] sourceBytes;
         private int base;
         private int pendingOffset = -1;
         private int pendingLength;
-        private ByteBuf out;
+        // the chunk being assembled, once something in it was rewritten
+        private byte[] assembly;
+        private int assembled;
 
         ChunkSink(io.netty.buffer.ByteBufAllocator allocator)
         {
             this.allocator = allocator;
         }
 
-        void source(ByteBuf chunk, int chunkBase)
+        /** The chunk, and the array the rewriter reads it from: {@code bytes[chunkBase]} is its first readable byte. */
+        void source(ByteBuf chunk, byte[] bytes, int chunkBase)
         {
             this.source = chunk;
+            this.sourceBytes = bytes;
             this.base = chunkBase;
         }
 
@@ -716,43 +731,55 @@ final class ProxyExchange
             if (length == 0) {
                 return;
             }
-            if (out == null && (pendingOffset < 0 || pendingOffset + pendingLength == offset)) {
+            if (assembly == null && (pendingOffset < 0 || pendingOffset + pendingLength == offset)) {
                 if (pendingOffset < 0) {
                     pendingOffset = offset;
                 }
                 pendingLength += length;
                 return;
             }
-            materialize();
-            out.writeBytes(source, source.readerIndex() + offset - base, length);
+            startAssembly();
+            append(sourceBytes, offset, length);
         }
 
         @Override
         public void write(byte[] bytes, int offset, int length)
         {
-            materialize();
-            out.writeBytes(bytes, offset, length);
+            startAssembly();
+            append(bytes, offset, length);
         }
 
-        private void materialize()
+        private void startAssembly()
         {
-            if (out != null) {
+            if (assembly != null) {
                 return;
             }
-            out = allocator.buffer(Math.max(256, source == null ? 256 : source.readableBytes() + 256));
+            assembly = ASSEMBLY.get();
+            assembled = 0;
             if (pendingOffset >= 0) {
-                out.writeBytes(source, source.readerIndex() + pendingOffset - base, pendingLength);
+                append(sourceBytes, pendingOffset, pendingLength);
                 pendingOffset = -1;
                 pendingLength = 0;
             }
         }
 
+        private void append(byte[] bytes, int offset, int length)
+        {
+            if (assembled + length > assembly.length) {
+                assembly = java.util.Arrays.copyOf(assembly, Math.max(assembly.length * 2, assembled + length));
+                ASSEMBLY.set(assembly);
+            }
+            System.arraycopy(bytes, offset, assembly, assembled, length);
+            assembled += length;
+        }
+
         /** The rewritten chunk, owned by the caller. */
         ByteBuf result()
         {
-            if (out != null) {
-                ByteBuf result = out;
-                out = null;
+            if (assembly != null) {
+                ByteBuf result = allocator.buffer(assembled);
+                result.writeBytes(assembly, 0, assembled);
+                assembly = null;
                 return result;
             }
             if (pendingOffset < 0) {
@@ -763,10 +790,7 @@ final class ProxyExchange
 
         void discard()
         {
-            if (out != null) {
-                out.release();
-                out = null;
-            }
+            assembly = null;
         }
     }
 }

@@ -139,6 +139,7 @@ public final class StatementResponseRewriter
     private static final byte[] TRUE = "true".getBytes(UTF_8);
     private static final byte[] FALSE = "false".getBytes(UTF_8);
     private static final byte[] NULL = "null".getBytes(UTF_8);
+    private static final byte[] QUOTE = {'"'};
     private static final byte[] NOTHING = new byte[0];
 
     private static final boolean[] PLAIN_STRING_BYTE = new boolean[256];
@@ -188,6 +189,12 @@ public final class StatementResponseRewriter
     }
 
     private final UnaryOperator<String> uriMapper;
+    /**
+     * A quote, the public prefix that {@link #toPublic} puts before each URI's target, and a {@code /} that only a
+     * target not beginning with one gets: what URIs rewritten as bytes begin with. Null when only the mapper knows the
+     * mapping.
+     */
+    private final byte[] quotedPrefixAndSlash;
     private final TokenObserver observer;
     private final JsonParser parser;
     private final ByteArrayFeeder feeder;
@@ -234,8 +241,32 @@ public final class StatementResponseRewriter
      */
     public StatementResponseRewriter(JsonFactory jsonFactory, UnaryOperator<String> uriMapper, TokenObserver observer)
     {
+        this(jsonFactory, uriMapper, null, observer);
+    }
+
+    /**
+     * A rewriter that gives each URI its public form, exactly as {@link PublicUris#toPublic} does: the gateway's public
+     * base, the routed prefix and the routing token, then the URI's path and query. This is the proxy's mapping, and
+     * knowing it lets the rewriter copy a URI's target as bytes instead of building Strings for every URI of every
+     * poll; a URI with escapes, or with bytes beyond ASCII, still goes through {@link PublicUris#toPublic}.
+     *
+     * @param observer sees every token; null for none, which costs nothing
+     */
+    public static StatementResponseRewriter toPublic(JsonFactory jsonFactory, String publicBase, String token, TokenObserver observer)
+    {
+        requireNonNull(publicBase, "publicBase is null");
+        requireNonNull(token, "token is null");
+        String prefix = PublicUris.publicPrefix(publicBase, token);
+        return new StatementResponseRewriter(jsonFactory, uri -> prefix + PublicUris.targetOf(uri), prefix, observer);
+    }
+
+    private StatementResponseRewriter(JsonFactory jsonFactory, UnaryOperator<String> uriMapper, String publicPrefix, TokenObserver observer)
+    {
         requireNonNull(jsonFactory, "jsonFactory is null");
         this.uriMapper = requireNonNull(uriMapper, "uriMapper is null");
+        // escaping is done character by character, so quoting the prefix alone gives the bytes that quoting a whole
+        // public URI begins with; the closing quote is left out of the count where the prefix is written
+        this.quotedPrefixAndSlash = publicPrefix == null ? null : quote(publicPrefix + "/");
         this.observer = observer;
         if (observer == null) {
             this.parser = null;
@@ -847,16 +878,18 @@ public final class StatementResponseRewriter
             state = COLON;
             return;
         }
-        String value = decode(text, start, Math.min(length, MAX_CAPTURED_BYTES));
         if (stringMode == REPLACE) {
             if (role == ROOT && key == NEXT_URI) {
                 hasNextUri = true;
             }
-            byte[] replacement = quote(uriMapper.apply(value));
-            sink.write(replacement, 0, replacement.length);
-            regionStart = quote + 1;
+            if (quotedPrefixAndSlash == null || capturedEscapes || !replaceAsBytes(text, start, start + length, text == bytes, quote, sink)) {
+                byte[] replacement = quote(uriMapper.apply(decode(text, start, length)));
+                sink.write(replacement, 0, replacement.length);
+                regionStart = quote + 1;
+            }
         }
         else {
+            String value = decode(text, start, Math.min(length, MAX_CAPTURED_BYTES));
             switch (key) {
                 case ID -> queryId = value;
                 case UPDATE_TYPE -> updateType = value;
@@ -868,6 +901,79 @@ public final class StatementResponseRewriter
             }
         }
         state = COMMA_OR_END;
+    }
+
+    /**
+     * Writes the public form of the URI {@code text[start, end)}, which has no escapes, without a String: the quoted
+     * prefix, then the URI's target. A target in the chunk is not copied: the output resumes from it, and it passes
+     * through with the closing quote. False, with nothing written, when the target has a byte beyond ASCII: the String
+     * path would decode and re-encode it, turning a malformed sequence into U+FFFD, and the output must not differ.
+     */
+    private boolean replaceAsBytes(byte[] text, int start, int end, boolean inChunk, int quote, Sink sink)
+    {
+        int target = targetStart(text, start, end);
+        if (!isAscii(text, target, end)) {
+            return false;
+        }
+        boolean slash = target == end || text[target] != '/';
+        sink.write(quotedPrefixAndSlash, 0, quotedPrefixAndSlash.length - (slash ? 1 : 2));
+        if (inChunk) {
+            regionStart = target;
+        }
+        else {
+            sink.write(text, target, end - target);
+            sink.write(QUOTE, 0, 1);
+            regionStart = quote + 1;
+        }
+        return true;
+    }
+
+    /**
+     * Where the path and query of the URI {@code text[start, end)} begin, by the rules of {@link PublicUris#targetOf},
+     * which {@link #replaceAsBytes} relies on: a target that does not begin with {@code /} (a relative path, a bare
+     * query, nothing at all) gets one put in front. The bytes searched for are ASCII, and no byte of a multi-byte
+     * UTF-8 character is, so the search over bytes stops at the character the search over the String stops at.
+     */
+    private static int targetStart(byte[] text, int start, int end)
+    {
+        int scheme = -1;
+        for (int i = start; i + 2 < end; i++) {
+            if (text[i] == ':' && text[i + 1] == '/' && text[i + 2] == '/') {
+                scheme = i;
+                break;
+            }
+        }
+        if (scheme < 0) {
+            return start;
+        }
+        int query = -1;
+        for (int i = scheme + 3; i < end; i++) {
+            if (text[i] == '/') {
+                return i;
+            }
+            if (text[i] == '?' && query < 0) {
+                query = i;
+            }
+        }
+        return query < 0 ? end : query;
+    }
+
+    private static boolean isAscii(byte[] text, int start, int end)
+    {
+        int position = start;
+        while (position + Long.BYTES <= end) {
+            if (((long) LONGS.get(text, position) & 0x8080808080808080L) != 0) {
+                return false;
+            }
+            position += Long.BYTES;
+        }
+        while (position < end) {
+            if (text[position] < 0) {
+                return false;
+            }
+            position++;
+        }
+        return true;
     }
 
     private int matchKey(int[] candidates, byte[] text, int start, int length)

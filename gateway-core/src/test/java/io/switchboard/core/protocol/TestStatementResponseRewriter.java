@@ -287,6 +287,46 @@ final class TestStatementResponseRewriter
     }
 
     @Test
+    void thePublicUriRewriterWritesWhatToPublicGivesWhereverTheChunksSplit()
+            throws IOException
+    {
+        List<String> uris = List.of(
+                "http://10.0.0.1:8080/v1/statement/executing/q/s/2",
+                "https://b.example/v1/statement/queued/q/s/1?slug=x&n=1",
+                "http://10.0.0.1:8080",
+                "http://10.0.0.1:8080?query-only",
+                "http://host?x=/y",
+                "/v1/statement/executing/q/s/3",
+                "v1/statement/relative",
+                "",
+                "/redirect?to=http://other/z",
+                "http:\\/\\/b:1\\/v1\\/statement\\/escaped",
+                "http://b:1/v1/\\u0073tatement/q/\\\"quoted\\\"",
+                "http://b:1/v1/statement/Zürich/q",
+                "http://b:1/v1/statement/\uD83D\uDE00/q");
+        for (String publicBase : List.of("http://gw:8080", "https://gäteway.example")) {
+            for (String uri : uris) {
+                String json = "{\"id\":\"q\",\"nextUri\":\"" + uri + "\",\"data\":{\"segments\":[{\"uri\":\"" + uri
+                        + "\",\"ackUri\":\"" + uri + "\"}]},\"partialCancelUri\":\"" + uri + "\",\"infoUri\":\"" + uri + "\"}";
+                byte[] bytes = json.getBytes(UTF_8);
+                String expected = rewrite(bytes, new StatementResponseRewriter(JSON, original -> PublicUris.toPublic(original, publicBase, "trino-a~tok")),
+                        List.of(bytes.length)).json();
+                assertThat(expected).doesNotContain("10.0.0.1").contains(publicBase + "/sb/trino-a~tok/");
+                for (int split = 0; split <= bytes.length; split++) {
+                    StatementResponseRewriter rewriter = StatementResponseRewriter.toPublic(JSON, publicBase, "trino-a~tok", null);
+                    assertThat(rewrite(bytes, rewriter, List.of(split, bytes.length - split)).json())
+                            .as("%s from %s split at %s", uri, publicBase, split).isEqualTo(expected);
+                }
+                for (int chunkSize = 1; chunkSize < 12; chunkSize++) {
+                    StatementResponseRewriter rewriter = StatementResponseRewriter.toPublic(JSON, publicBase, "trino-a~tok", null);
+                    assertThat(rewrite(bytes, rewriter, chunks(bytes.length, chunkSize)).json())
+                            .as("%s from %s in chunks of %s", uri, publicBase, chunkSize).isEqualTo(expected);
+                }
+            }
+        }
+    }
+
+    @Test
     void readsNumbersLiteralsAndWhitespaceCutAtEveryByte()
             throws IOException
     {

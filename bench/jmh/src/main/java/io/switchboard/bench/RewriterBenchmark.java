@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import io.switchboard.core.ClusterId;
-import io.switchboard.core.protocol.PublicUris;
 import io.switchboard.core.protocol.RoutingTokenCodec;
 import io.switchboard.core.protocol.StatementResponseRewriter;
 import io.switchboard.core.protocol.StatementSummary;
@@ -144,7 +143,7 @@ public class RewriterBenchmark
     private StatementSummary rewrite(CountingSink sink)
             throws IOException
     {
-        StatementResponseRewriter rewriter = new StatementResponseRewriter(jsonFactory, uri -> PublicUris.toPublic(uri, PUBLIC_BASE, token));
+        StatementResponseRewriter rewriter = StatementResponseRewriter.toPublic(jsonFactory, PUBLIC_BASE, token, null);
         for (int offset = 0; offset < page.length; offset += chunkBytes) {
             rewriter.feed(page, offset, Math.min(chunkBytes, page.length - offset), sink);
         }

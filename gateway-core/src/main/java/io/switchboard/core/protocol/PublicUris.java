@@ -13,7 +13,13 @@ public final class PublicUris
      */
     public static String toPublic(String backendUri, String publicBase, String token)
     {
-        return publicBase + GatewayPaths.ROUTED_PREFIX + token + targetOf(backendUri);
+        return publicPrefix(publicBase, token) + targetOf(backendUri);
+    }
+
+    /** What {@link #toPublic} puts before every target: the public base, the routed prefix and the routing token. */
+    public static String publicPrefix(String publicBase, String token)
+    {
+        return publicBase + GatewayPaths.ROUTED_PREFIX + token;
     }
 
     /** The path and query of an absolute or relative URI, {@code /} when it has none. */

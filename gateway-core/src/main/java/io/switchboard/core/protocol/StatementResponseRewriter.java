@@ -56,16 +56,16 @@ public final class StatementResponseRewriter
     private static final int MAX_KEY_BYTES = 32;
     private static final int MAX_DEPTH = 1000;
 
-    // what the scanner expects next
-    private static final int START = 0;
-    private static final int VALUE = 1;
-    private static final int VALUE_OR_END = 2;
-    private static final int KEY = 3;
-    private static final int KEY_OR_END = 4;
-    private static final int COLON = 5;
-    private static final int COMMA_OR_END = 6;
-    private static final int STRING = 7;
-    private static final int LITERAL = 8;
+    // what the scanner expects next, in the order a turn of its loop takes them; the rare ones last
+    private static final int VALUE = 0;
+    private static final int VALUE_OR_END = 1;
+    private static final int STRING = 2;
+    private static final int COMMA_OR_END = 3;
+    private static final int KEY = 4;
+    private static final int KEY_OR_END = 5;
+    private static final int COLON = 6;
+    private static final int LITERAL = 7;
+    private static final int START = 8;
     private static final int DONE = 9;
 
     // what an open container is, for the fields that matter
@@ -100,6 +100,8 @@ public final class StatementResponseRewriter
             "state", "elapsedTimeMillis", "errorName", "errorType", "message", "segments", "uri", "ackUri"};
     private static final byte[][] KEY_NAMES = new byte[KEY_STRINGS.length][];
     private static final int[][] KEYS_BY_ROLE = new int[7][];
+    /** The lengths of the names in {@link #KEYS_BY_ROLE}, one bit each, which rule out most names at once. */
+    private static final long[] KEY_LENGTHS_BY_ROLE = new long[7];
 
     static {
         for (int key = 1; key < KEY_STRINGS.length; key++) {
@@ -112,6 +114,11 @@ public final class StatementResponseRewriter
         KEYS_BY_ROLE[DATA] = new int[] {SEGMENTS_KEY};
         KEYS_BY_ROLE[SEGMENTS] = new int[0];
         KEYS_BY_ROLE[SEGMENT] = new int[] {URI, ACK_URI};
+        for (int role = 0; role < KEYS_BY_ROLE.length; role++) {
+            for (int key : KEYS_BY_ROLE[role]) {
+                KEY_LENGTHS_BY_ROLE[role] |= 1L << KEY_NAMES[key].length;
+            }
+        }
     }
 
     // a string being read: skipped, or its raw bytes collected, and for a URI held back from the output
@@ -132,6 +139,8 @@ public final class StatementResponseRewriter
     private static final byte[] TRUE = "true".getBytes(UTF_8);
     private static final byte[] FALSE = "false".getBytes(UTF_8);
     private static final byte[] NULL = "null".getBytes(UTF_8);
+    private static final byte[] QUOTE = {'"'};
+    private static final byte[] NOTHING = new byte[0];
 
     private static final boolean[] PLAIN_STRING_BYTE = new boolean[256];
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -180,6 +189,12 @@ public final class StatementResponseRewriter
     }
 
     private final UnaryOperator<String> uriMapper;
+    /**
+     * A quote, the public prefix that {@link #toPublic} puts before each URI's target, and a {@code /} that only a
+     * target not beginning with one gets: what URIs rewritten as bytes begin with. Null when only the mapper knows the
+     * mapping.
+     */
+    private final byte[] quotedPrefixAndSlash;
     private final TokenObserver observer;
     private final JsonParser parser;
     private final ByteArrayFeeder feeder;
@@ -193,7 +208,7 @@ public final class StatementResponseRewriter
     private boolean stringIsKey;
     private int stringMode;
     private int escape;
-    private byte[] captured = new byte[64];
+    private byte[] captured = NOTHING;
     private int capturedLength;
     private boolean capturedEscapes;
     private boolean capturedTruncated;
@@ -226,8 +241,32 @@ public final class StatementResponseRewriter
      */
     public StatementResponseRewriter(JsonFactory jsonFactory, UnaryOperator<String> uriMapper, TokenObserver observer)
     {
+        this(jsonFactory, uriMapper, null, observer);
+    }
+
+    /**
+     * A rewriter that gives each URI its public form, exactly as {@link PublicUris#toPublic} does: the gateway's public
+     * base, the routed prefix and the routing token, then the URI's path and query. This is the proxy's mapping, and
+     * knowing it lets the rewriter copy a URI's target as bytes instead of building Strings for every URI of every
+     * poll; a URI with escapes, or with bytes beyond ASCII, still goes through {@link PublicUris#toPublic}.
+     *
+     * @param observer sees every token; null for none, which costs nothing
+     */
+    public static StatementResponseRewriter toPublic(JsonFactory jsonFactory, String publicBase, String token, TokenObserver observer)
+    {
+        requireNonNull(publicBase, "publicBase is null");
+        requireNonNull(token, "token is null");
+        String prefix = PublicUris.publicPrefix(publicBase, token);
+        return new StatementResponseRewriter(jsonFactory, uri -> prefix + PublicUris.targetOf(uri), prefix, observer);
+    }
+
+    private StatementResponseRewriter(JsonFactory jsonFactory, UnaryOperator<String> uriMapper, String publicPrefix, TokenObserver observer)
+    {
         requireNonNull(jsonFactory, "jsonFactory is null");
         this.uriMapper = requireNonNull(uriMapper, "uriMapper is null");
+        // escaping is done character by character, so quoting the prefix alone gives the bytes that quoting a whole
+        // public URI begins with; the closing quote is left out of the count where the prefix is written
+        this.quotedPrefixAndSlash = publicPrefix == null ? null : quote(publicPrefix + "/");
         this.observer = observer;
         if (observer == null) {
             this.parser = null;
@@ -297,176 +336,249 @@ public final class StatementResponseRewriter
     }
 
     /**
-     * The scanner: one loop over the chunk, its position in the grammar in locals. Inside containers none of whose
-     * fields matter (most of a page: {@code data}, {@code columns}, the stage tree) it only follows the grammar; the
-     * few strings and numbers that matter go to {@link #endString} and {@link #endNumber}.
+     * The scanner: one loop over the chunk, its position in the grammar in locals. A turn of the loop follows the
+     * grammar's usual order, a value, its separator, the next field's name and colon, each step taken only when the
+     * state calls for it, so that a page of members goes through a run of well-predicted tests instead of a jump on the
+     * state for every byte. Each step reads a whole token where the chunk holds it (a string up to its quote, a
+     * number's digits, a literal's letters, a run of whitespace); a token cut by the end of the chunk leaves its
+     * progress in fields and in the state, and the next chunk resumes it. Inside containers none of whose fields
+     * matter (most of a page: {@code data}, {@code columns}, the stage tree) it only follows the grammar; the few
+     * strings and numbers that matter go to {@link #endString} and {@link #endNumber}.
      */
     private void scan(byte[] bytes, int position, int end, Sink sink)
             throws IOException
     {
         int state = this.state;
         int depth = this.depth;
-        int escape = this.escape;
-        int literal = this.literal;
         byte role = depth == 0 ? OTHER : roles[depth - 1];
         // where the current string's bytes in this chunk begin
         int stringStart = position;
         try {
             while (position < end) {
-                byte b = bytes[position];
-                switch (state) {
-                    case STRING -> {
-                        if (escape != 0) {
-                            escape = nextEscape(escape, b);
-                        }
-                        else if (PLAIN_STRING_BYTE[b & 0xff]) {
-                            // the bulk of every string
-                            position = skipPlain(bytes, position + 1, end);
-                            continue;
-                        }
-                        else if (b == '"') {
-                            if (stringMode == SKIP) {
-                                state = stringIsKey ? COLON : COMMA_OR_END;
-                            }
-                            else {
-                                this.depth = depth;
-                                endString(bytes, stringStart, position, sink);
-                                state = this.state;
-                            }
-                        }
-                        else if (b == '\\') {
-                            escape = 1;
-                            capturedEscapes = true;
-                        }
-                        else {
-                            throw new IOException("unescaped control character in a string of the statement response");
-                        }
-                    }
-                    case LITERAL -> {
-                        if (ENDS_LITERAL[b & 0xff]) {
-                            if (literal == WORD ? wordIndex != word.length : NUMBER[literal << 8 | (b & 0xff)] != NUMBER_END) {
-                                throw new IOException("incomplete literal in the statement response");
-                            }
-                            if (numberWanted) {
-                                endNumber(literal);
-                            }
-                            state = COMMA_OR_END;
-                            // the byte that ended the literal is read again as structure
-                            continue;
-                        }
-                        if (literal == WORD) {
-                            if (wordIndex == word.length || word[wordIndex] != b) {
-                                throw unexpected(b, "'" + new String(word, UTF_8) + "'");
-                            }
-                            wordIndex++;
-                        }
-                        else {
-                            literal = NUMBER[literal << 8 | (b & 0xff)];
-                            if (literal < 0) {
-                                throw unexpected(b, "a number");
-                            }
-                            if (numberWanted) {
-                                digit(literal, b);
-                            }
-                        }
-                    }
-                    default -> {
-                        if (b == ' ' || b == '\n' || b == '\r' || b == '\t') {
+                byte b;
+                if (state >= LITERAL) {
+                    // what happens once per response, or when a literal was cut by the end of the previous chunk
+                    if (state == LITERAL) {
+                        position = literal == WORD ? word(bytes, position, end) : number(bytes, position, end);
+                        if (position == end) {
                             break;
                         }
-                        switch (state) {
-                            case VALUE, VALUE_OR_END -> {
-                                switch (b) {
-                                    case '"' -> {
-                                        state = STRING;
-                                        stringStart = position + 1;
-                                        startString(false, role == OTHER ? SKIP : valueMode(role));
-                                        if (stringMode == REPLACE) {
-                                            if (position > regionStart) {
-                                                sink.passThrough(regionStart, position - regionStart);
-                                            }
-                                            regionStart = position;
-                                        }
-                                    }
-                                    case '{', '[' -> {
-                                        depth = open(depth, b, role == OTHER ? OTHER : childRole(role, b));
-                                        role = roles[depth - 1];
-                                        state = b == '{' ? KEY_OR_END : VALUE_OR_END;
-                                    }
-                                    case 't', 'f', 'n' -> {
-                                        state = LITERAL;
-                                        literal = WORD;
-                                        word = b == 't' ? TRUE : b == 'f' ? FALSE : NULL;
-                                        wordIndex = 1;
-                                    }
-                                    case ']' -> {
-                                        if (state != VALUE_OR_END) {
-                                            throw unexpected(b, "a value");
-                                        }
-                                        depth = close(depth, b);
-                                        role = depth == 0 ? OTHER : roles[depth - 1];
-                                        state = depth == 0 ? DONE : COMMA_OR_END;
-                                    }
-                                    default -> {
-                                        if (b != '-' && (b < '0' || b > '9')) {
-                                            throw unexpected(b, "a value");
-                                        }
-                                        state = LITERAL;
-                                        literal = b == '-' ? NUMBER_MINUS : b == '0' ? NUMBER_ZERO : NUMBER_INT;
-                                        numberWanted = role == STATS && key == ELAPSED_TIME_MILLIS && b != '-';
-                                        number = b - '0';
-                                        numberOverflow = false;
-                                    }
-                                }
-                            }
-                            case KEY, KEY_OR_END -> {
-                                if (b == '"') {
-                                    state = STRING;
-                                    stringStart = position + 1;
-                                    startString(true, KEYS_BY_ROLE[role].length == 0 ? SKIP : CAPTURE);
-                                }
-                                else if (b == '}' && state == KEY_OR_END) {
-                                    depth = close(depth, b);
-                                    role = depth == 0 ? OTHER : roles[depth - 1];
-                                    state = depth == 0 ? DONE : COMMA_OR_END;
-                                }
-                                else {
-                                    throw unexpected(b, "a field name");
-                                }
-                            }
-                            case COLON -> {
-                                if (b != ':') {
-                                    throw unexpected(b, "':'");
-                                }
-                                state = VALUE;
-                            }
-                            case COMMA_OR_END -> {
-                                if (b == ',') {
-                                    state = kinds[depth - 1] == '{' ? KEY : VALUE;
-                                }
-                                else if (b == '}' || b == ']') {
-                                    depth = close(depth, b);
-                                    role = depth == 0 ? OTHER : roles[depth - 1];
-                                    state = depth == 0 ? DONE : COMMA_OR_END;
-                                }
-                                else {
-                                    throw unexpected(b, "',' or the end of an object or array");
-                                }
-                            }
-                            case START -> {
-                                if (b != '{') {
-                                    throw new IOException("statement response is not a JSON object");
-                                }
-                                depth = open(depth, b, ROOT);
-                                role = ROOT;
-                                state = KEY_OR_END;
-                            }
-                            case DONE -> throw new IOException("unexpected content after the statement response's JSON object");
-                            default -> throw new IllegalStateException("scanner state " + state);
+                        state = COMMA_OR_END;
+                    }
+                    else {
+                        position = skipWhitespace(bytes, position, end);
+                        if (position == end) {
+                            break;
                         }
+                        if (state == DONE) {
+                            throw new IOException("unexpected content after the statement response's JSON object");
+                        }
+                        if (bytes[position] != '{') {
+                            throw new IOException("statement response is not a JSON object");
+                        }
+                        depth = open(depth, (byte) '{', ROOT);
+                        role = ROOT;
+                        state = KEY_OR_END;
+                        position++;
+                        continue;
                     }
                 }
-                position++;
+                if (state <= VALUE_OR_END) {
+                    b = bytes[position];
+                    if ((b & 0xff) <= ' ') {
+                        position = skipWhitespace(bytes, position, end);
+                        if (position == end) {
+                            break;
+                        }
+                        b = bytes[position];
+                    }
+                    if (b == '"') {
+                        int mode = role == OTHER ? SKIP : valueMode(role);
+                        if (mode == SKIP) {
+                            // most strings: read to their end here, and only noted in fields when the chunk ends first
+                            int quote = string(bytes, position + 1, end);
+                            if (quote == end) {
+                                startString(false, SKIP);
+                                state = STRING;
+                                break;
+                            }
+                            position = quote + 1;
+                            state = COMMA_OR_END;
+                        }
+                        else {
+                            state = STRING;
+                            stringStart = position + 1;
+                            startString(false, mode);
+                            if (mode == REPLACE) {
+                                if (position > regionStart) {
+                                    sink.passThrough(regionStart, position - regionStart);
+                                }
+                                regionStart = position;
+                            }
+                            position++;
+                        }
+                    }
+                    else if ((b >= '0' && b <= '9') || b == '-') {
+                        literal = b == '-' ? NUMBER_MINUS : b == '0' ? NUMBER_ZERO : NUMBER_INT;
+                        numberWanted = role == STATS && key == ELAPSED_TIME_MILLIS && b != '-';
+                        number = b - '0';
+                        numberOverflow = false;
+                        position = number(bytes, position + 1, end);
+                        if (position == end) {
+                            state = LITERAL;
+                            break;
+                        }
+                        state = COMMA_OR_END;
+                    }
+                    else if (b == '{' || b == '[') {
+                        depth = open(depth, b, role == OTHER ? OTHER : childRole(role, b));
+                        role = roles[depth - 1];
+                        position++;
+                        if (b == '[') {
+                            state = VALUE_OR_END;
+                            continue;
+                        }
+                        state = KEY_OR_END;
+                    }
+                    else if (b == 't' || b == 'f' || b == 'n') {
+                        literal = WORD;
+                        word = b == 't' ? TRUE : b == 'f' ? FALSE : NULL;
+                        wordIndex = 1;
+                        position = word(bytes, position + 1, end);
+                        if (position == end) {
+                            state = LITERAL;
+                            break;
+                        }
+                        state = COMMA_OR_END;
+                    }
+                    else if (b == ']' && state == VALUE_OR_END) {
+                        depth = close(depth, b);
+                        role = depth == 0 ? OTHER : roles[depth - 1];
+                        state = depth == 0 ? DONE : COMMA_OR_END;
+                        position++;
+                    }
+                    else {
+                        throw unexpected(b, "a value");
+                    }
+                }
+                if (state == STRING) {
+                    int quote = string(bytes, position, end);
+                    if (quote == end) {
+                        position = end;
+                        break;
+                    }
+                    position = quote + 1;
+                    if (stringMode == SKIP) {
+                        state = stringIsKey ? COLON : COMMA_OR_END;
+                    }
+                    else if (stringIsKey && capturedLength == 0 && !capturedEscapes) {
+                        // a name wholly in this chunk is matched where it lies
+                        key = keyNamed(role, bytes, stringStart, quote - stringStart);
+                        state = COLON;
+                    }
+                    else {
+                        this.depth = depth;
+                        endString(bytes, stringStart, quote, sink);
+                        state = this.state;
+                    }
+                }
+                if (state == COMMA_OR_END) {
+                    if (position == end) {
+                        break;
+                    }
+                    b = bytes[position];
+                    if ((b & 0xff) <= ' ') {
+                        position = skipWhitespace(bytes, position, end);
+                        if (position == end) {
+                            break;
+                        }
+                        b = bytes[position];
+                    }
+                    position++;
+                    if (b == ',') {
+                        state = kinds[depth - 1] == '{' ? KEY : VALUE;
+                    }
+                    else if (b == '}' || b == ']') {
+                        depth = close(depth, b);
+                        role = depth == 0 ? OTHER : roles[depth - 1];
+                        state = depth == 0 ? DONE : COMMA_OR_END;
+                        continue;
+                    }
+                    else {
+                        throw unexpected(b, "',' or the end of an object or array");
+                    }
+                }
+                if (state == KEY || state == KEY_OR_END) {
+                    if (position == end) {
+                        break;
+                    }
+                    b = bytes[position];
+                    if ((b & 0xff) <= ' ') {
+                        position = skipWhitespace(bytes, position, end);
+                        if (position == end) {
+                            break;
+                        }
+                        b = bytes[position];
+                    }
+                    position++;
+                    if (b == '"') {
+                        // the name is read here, not on the next turn, so that a whole member takes one turn; one
+                        // that does not matter is only noted in fields when the chunk ends first
+                        int mode = role == OTHER || role == SEGMENTS ? SKIP : CAPTURE;
+                        if (mode != SKIP) {
+                            startString(true, mode);
+                        }
+                        stringStart = position;
+                        int quote = string(bytes, position, end);
+                        if (quote == end) {
+                            if (mode == SKIP) {
+                                startString(true, SKIP);
+                            }
+                            state = STRING;
+                            position = end;
+                            break;
+                        }
+                        position = quote + 1;
+                        state = COLON;
+                        if (mode != SKIP) {
+                            if (capturedEscapes) {
+                                this.depth = depth;
+                                endString(bytes, stringStart, quote, sink);
+                            }
+                            else {
+                                // a name wholly in this chunk is matched where it lies
+                                key = keyNamed(role, bytes, stringStart, quote - stringStart);
+                            }
+                        }
+                    }
+                    else if (b == '}' && state == KEY_OR_END) {
+                        depth = close(depth, b);
+                        role = depth == 0 ? OTHER : roles[depth - 1];
+                        state = depth == 0 ? DONE : COMMA_OR_END;
+                        continue;
+                    }
+                    else {
+                        throw unexpected(b, "a field name");
+                    }
+                }
+                if (state == COLON) {
+                    if (position == end) {
+                        break;
+                    }
+                    b = bytes[position];
+                    if ((b & 0xff) <= ' ') {
+                        position = skipWhitespace(bytes, position, end);
+                        if (position == end) {
+                            break;
+                        }
+                        b = bytes[position];
+                    }
+                    if (b != ':') {
+                        throw unexpected(b, "':'");
+                    }
+                    state = VALUE;
+                    position++;
+                }
             }
             if (state == STRING && stringMode != SKIP) {
                 collect(bytes, stringStart, end);
@@ -475,9 +587,151 @@ public final class StatementResponseRewriter
         finally {
             this.state = state;
             this.depth = depth;
-            this.escape = escape;
-            this.literal = literal;
         }
+    }
+
+    /**
+     * Reads on through a string's bytes from {@code position}: where its closing quote is, or {@code end} when the
+     * chunk ends first. Escapes are checked here, byte by byte, and an escape cut by the end of the chunk is resumed.
+     */
+    private int string(byte[] bytes, int position, int end)
+            throws IOException
+    {
+        while (position < end) {
+            if (escape != 0) {
+                escape = nextEscape(escape, bytes[position]);
+                position++;
+                continue;
+            }
+            position = skipPlain(bytes, position, end);
+            if (position == end) {
+                break;
+            }
+            byte b = bytes[position];
+            if (b == '"') {
+                return position;
+            }
+            if (b != '\\') {
+                throw new IOException("unescaped control character in a string of the statement response");
+            }
+            escape = 1;
+            capturedEscapes = true;
+            position++;
+        }
+        return end;
+    }
+
+    /** Which field that matters under a container of this role a name without escapes is, checked by length first. */
+    private static int keyNamed(byte role, byte[] text, int start, int length)
+    {
+        if (length >= Long.SIZE || (KEY_LENGTHS_BY_ROLE[role] & 1L << length) == 0) {
+            return NO_KEY;
+        }
+        for (int candidate : KEYS_BY_ROLE[role]) {
+            byte[] name = KEY_NAMES[candidate];
+            if (name.length == length && Arrays.equals(text, start, start + length, name, 0, length)) {
+                return candidate;
+            }
+        }
+        return NO_KEY;
+    }
+
+    /**
+     * Reads on through a number from {@code position}: where the byte that ends it is, or {@code end} when the chunk
+     * ends first. Most numbers are plain integers, whose digits a loop of its own passes over; the rest of the grammar
+     * goes through the transition table.
+     */
+    private int number(byte[] bytes, int position, int end)
+            throws IOException
+    {
+        int literal = this.literal;
+        if (literal == NUMBER_INT && !numberWanted) {
+            position = skipDigits(bytes, position, end);
+        }
+        while (position < end) {
+            byte b = bytes[position];
+            int next = NUMBER[literal << 8 | (b & 0xff)];
+            if (next < 0) {
+                if (next == NUMBER_END) {
+                    if (numberWanted) {
+                        endNumber(literal);
+                    }
+                    this.literal = literal;
+                    return position;
+                }
+                if (ENDS_LITERAL[b & 0xff]) {
+                    throw new IOException("incomplete literal in the statement response");
+                }
+                throw unexpected(b, "a number");
+            }
+            if (numberWanted) {
+                digit(next, b);
+            }
+            literal = next;
+            position++;
+        }
+        this.literal = literal;
+        return end;
+    }
+
+    /**
+     * The first byte from {@code position} that is not a digit, eight bytes at a time: a loop that stops after a
+     * number's own count of digits is a branch the processor mispredicts on almost every number.
+     */
+    private static int skipDigits(byte[] bytes, int position, int end)
+    {
+        while (position + Long.BYTES <= end) {
+            long word = (long) LONGS.get(bytes, position);
+            // a byte is a digit when it is 0x3_ and adding 6 leaves it 0x3_; a carry out of a byte that is not a digit
+            // only disturbs the bytes after it
+            long nonDigits = ((word & 0xF0F0F0F0F0F0F0F0L) ^ 0x3030303030303030L)
+                    | (((word + 0x0606060606060606L) & 0xF0F0F0F0F0F0F0F0L) ^ 0x3030303030303030L);
+            if (nonDigits != 0) {
+                return position + (Long.numberOfTrailingZeros(nonDigits) >>> 3);
+            }
+            position += Long.BYTES;
+        }
+        while (position < end && bytes[position] >= '0' && bytes[position] <= '9') {
+            position++;
+        }
+        return position;
+    }
+
+    /** Reads on through {@code true}, {@code false} or {@code null}: where the byte that ends it is, or {@code end}. */
+    private int word(byte[] bytes, int position, int end)
+            throws IOException
+    {
+        byte[] word = this.word;
+        int wordIndex = this.wordIndex;
+        while (position < end) {
+            byte b = bytes[position];
+            if (ENDS_LITERAL[b & 0xff]) {
+                if (wordIndex != word.length) {
+                    throw new IOException("incomplete literal in the statement response");
+                }
+                return position;
+            }
+            if (wordIndex == word.length || word[wordIndex] != b) {
+                throw unexpected(b, "'" + new String(word, UTF_8) + "'");
+            }
+            wordIndex++;
+            position++;
+        }
+        this.wordIndex = wordIndex;
+        return end;
+    }
+
+    /** The first byte from {@code position} that is not JSON whitespace, or {@code end}. */
+    private static int skipWhitespace(byte[] bytes, int position, int end)
+    {
+        while (position < end) {
+            byte b = bytes[position];
+            if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+                break;
+            }
+            position++;
+        }
+        return position;
     }
 
     /** The first byte from {@code position} that ends a run of plain string bytes, eight bytes at a time. */
@@ -599,7 +853,7 @@ public final class StatementResponseRewriter
             length = limit - capturedLength;
         }
         if (capturedLength + length > captured.length) {
-            captured = Arrays.copyOf(captured, Math.max(captured.length * 2, capturedLength + length));
+            captured = Arrays.copyOf(captured, Math.max(Math.max(64, captured.length * 2), capturedLength + length));
         }
         System.arraycopy(bytes, from, captured, capturedLength, length);
         capturedLength += length;
@@ -624,16 +878,18 @@ public final class StatementResponseRewriter
             state = COLON;
             return;
         }
-        String value = decode(text, start, Math.min(length, MAX_CAPTURED_BYTES));
         if (stringMode == REPLACE) {
             if (role == ROOT && key == NEXT_URI) {
                 hasNextUri = true;
             }
-            byte[] replacement = quote(uriMapper.apply(value));
-            sink.write(replacement, 0, replacement.length);
-            regionStart = quote + 1;
+            if (quotedPrefixAndSlash == null || capturedEscapes || !replaceAsBytes(text, start, start + length, text == bytes, quote, sink)) {
+                byte[] replacement = quote(uriMapper.apply(decode(text, start, length)));
+                sink.write(replacement, 0, replacement.length);
+                regionStart = quote + 1;
+            }
         }
         else {
+            String value = decode(text, start, Math.min(length, MAX_CAPTURED_BYTES));
             switch (key) {
                 case ID -> queryId = value;
                 case UPDATE_TYPE -> updateType = value;
@@ -645,6 +901,79 @@ public final class StatementResponseRewriter
             }
         }
         state = COMMA_OR_END;
+    }
+
+    /**
+     * Writes the public form of the URI {@code text[start, end)}, which has no escapes, without a String: the quoted
+     * prefix, then the URI's target. A target in the chunk is not copied: the output resumes from it, and it passes
+     * through with the closing quote. False, with nothing written, when the target has a byte beyond ASCII: the String
+     * path would decode and re-encode it, turning a malformed sequence into U+FFFD, and the output must not differ.
+     */
+    private boolean replaceAsBytes(byte[] text, int start, int end, boolean inChunk, int quote, Sink sink)
+    {
+        int target = targetStart(text, start, end);
+        if (!isAscii(text, target, end)) {
+            return false;
+        }
+        boolean slash = target == end || text[target] != '/';
+        sink.write(quotedPrefixAndSlash, 0, quotedPrefixAndSlash.length - (slash ? 1 : 2));
+        if (inChunk) {
+            regionStart = target;
+        }
+        else {
+            sink.write(text, target, end - target);
+            sink.write(QUOTE, 0, 1);
+            regionStart = quote + 1;
+        }
+        return true;
+    }
+
+    /**
+     * Where the path and query of the URI {@code text[start, end)} begin, by the rules of {@link PublicUris#targetOf},
+     * which {@link #replaceAsBytes} relies on: a target that does not begin with {@code /} (a relative path, a bare
+     * query, nothing at all) gets one put in front. The bytes searched for are ASCII, and no byte of a multi-byte
+     * UTF-8 character is, so the search over bytes stops at the character the search over the String stops at.
+     */
+    private static int targetStart(byte[] text, int start, int end)
+    {
+        int scheme = -1;
+        for (int i = start; i + 2 < end; i++) {
+            if (text[i] == ':' && text[i + 1] == '/' && text[i + 2] == '/') {
+                scheme = i;
+                break;
+            }
+        }
+        if (scheme < 0) {
+            return start;
+        }
+        int query = -1;
+        for (int i = scheme + 3; i < end; i++) {
+            if (text[i] == '/') {
+                return i;
+            }
+            if (text[i] == '?' && query < 0) {
+                query = i;
+            }
+        }
+        return query < 0 ? end : query;
+    }
+
+    private static boolean isAscii(byte[] text, int start, int end)
+    {
+        int position = start;
+        while (position + Long.BYTES <= end) {
+            if (((long) LONGS.get(text, position) & 0x8080808080808080L) != 0) {
+                return false;
+            }
+            position += Long.BYTES;
+        }
+        while (position < end) {
+            if (text[position] < 0) {
+                return false;
+            }
+            position++;
+        }
+        return true;
     }
 
     private int matchKey(int[] candidates, byte[] text, int start, int length)

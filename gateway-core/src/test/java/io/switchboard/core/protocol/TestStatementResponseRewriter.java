@@ -286,6 +286,80 @@ final class TestStatementResponseRewriter
         }
     }
 
+    @Test
+    void thePublicUriRewriterWritesWhatToPublicGivesWhereverTheChunksSplit()
+            throws IOException
+    {
+        List<String> uris = List.of(
+                "http://10.0.0.1:8080/v1/statement/executing/q/s/2",
+                "https://b.example/v1/statement/queued/q/s/1?slug=x&n=1",
+                "http://10.0.0.1:8080",
+                "http://10.0.0.1:8080?query-only",
+                "http://host?x=/y",
+                "/v1/statement/executing/q/s/3",
+                "v1/statement/relative",
+                "",
+                "/redirect?to=http://other/z",
+                "http:\\/\\/b:1\\/v1\\/statement\\/escaped",
+                "http://b:1/v1/\\u0073tatement/q/\\\"quoted\\\"",
+                "http://b:1/v1/statement/Zürich/q",
+                "http://b:1/v1/statement/\uD83D\uDE00/q");
+        for (String publicBase : List.of("http://gw:8080", "https://gäteway.example")) {
+            for (String uri : uris) {
+                String json = "{\"id\":\"q\",\"nextUri\":\"" + uri + "\",\"data\":{\"segments\":[{\"uri\":\"" + uri
+                        + "\",\"ackUri\":\"" + uri + "\"}]},\"partialCancelUri\":\"" + uri + "\",\"infoUri\":\"" + uri + "\"}";
+                byte[] bytes = json.getBytes(UTF_8);
+                String expected = rewrite(bytes, new StatementResponseRewriter(JSON, original -> PublicUris.toPublic(original, publicBase, "trino-a~tok")),
+                        List.of(bytes.length)).json();
+                assertThat(expected).doesNotContain("10.0.0.1").contains(publicBase + "/sb/trino-a~tok/");
+                for (int split = 0; split <= bytes.length; split++) {
+                    StatementResponseRewriter rewriter = StatementResponseRewriter.toPublic(JSON, publicBase, "trino-a~tok", null);
+                    assertThat(rewrite(bytes, rewriter, List.of(split, bytes.length - split)).json())
+                            .as("%s from %s split at %s", uri, publicBase, split).isEqualTo(expected);
+                }
+                for (int chunkSize = 1; chunkSize < 12; chunkSize++) {
+                    StatementResponseRewriter rewriter = StatementResponseRewriter.toPublic(JSON, publicBase, "trino-a~tok", null);
+                    assertThat(rewrite(bytes, rewriter, chunks(bytes.length, chunkSize)).json())
+                            .as("%s from %s in chunks of %s", uri, publicBase, chunkSize).isEqualTo(expected);
+                }
+            }
+        }
+    }
+
+    @Test
+    void readsNumbersLiteralsAndWhitespaceCutAtEveryByte()
+            throws IOException
+    {
+        String json = """
+                {  "id" :"q10",
+                \t"stats": {"elapsedTimeMillis" : 123456789012, "state":"RUNNING", "cpu":-0.5e+10, "rows":1234567890123456789},
+                  "data":[[0,-7,12.25,1E3, 98765432109876543210, true,false ,null ],[ ] , { } ],\r
+                  "nextUri":"http://b:1/v1/statement/executing/q10/s/4"   }\t
+                """;
+        byte[] bytes = json.getBytes(UTF_8);
+        Rewritten whole = rewrite(json, bytes.length);
+
+        assertThat(whole.summary().elapsedMillis()).isEqualTo(123456789012L);
+        assertThat(whole.summary().state()).isEqualTo("RUNNING");
+        for (int split = 0; split <= bytes.length; split++) {
+            Rewritten cut = rewrite(bytes, new StatementResponseRewriter(JSON, TO_GATEWAY), List.of(split, bytes.length - split));
+
+            assertThat(cut.json()).as("split at %s", split).isEqualTo(whole.json());
+            assertThat(cut.summary()).as("split at %s", split).isEqualTo(whole.summary());
+        }
+    }
+
+    @Test
+    void anElapsedTimeThatIsNotAPlainIntegerIsNotTaken()
+            throws IOException
+    {
+        for (String elapsed : List.of("-5", "1.5", "2e3", "99999999999999999999")) {
+            String json = "{\"stats\":{\"elapsedTimeMillis\":" + elapsed + "}}";
+
+            assertThat(rewrite(json, 3).summary().elapsedMillis()).as(elapsed).isEqualTo(-1);
+        }
+    }
+
     private static Rewritten rewrite(String json, int chunkSize)
             throws IOException
     {
@@ -319,6 +393,47 @@ final class TestStatementResponseRewriter
             rewriter.feed(bytes, offset, Math.min(chunkSize, bytes.length - offset), sink[0]);
         }
         StatementSummary summary = rewriter.finish(sink[0]);
+        return new Rewritten(out.toString(UTF_8), summary);
+    }
+
+    private static List<Integer> chunks(int length, int chunkSize)
+    {
+        List<Integer> sizes = new ArrayList<>();
+        for (int offset = 0; offset < length; offset += chunkSize) {
+            sizes.add(Math.min(chunkSize, length - offset));
+        }
+        return sizes;
+    }
+
+    /** Feeds chunks of the given sizes (a size of 0 is fed too), each in an array of its own, as the network hands them over. */
+    private static Rewritten rewrite(byte[] bytes, StatementResponseRewriter rewriter, List<Integer> chunkSizes)
+            throws IOException
+    {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int offset = 0;
+        for (int size : chunkSizes) {
+            // a copy with room on both sides: offsets into the chunk must be honoured
+            byte[] chunk = new byte[size + 16];
+            System.arraycopy(bytes, offset, chunk, 8, size);
+            rewriter.feed(chunk, 8, size, new StatementResponseRewriter.Sink()
+            {
+                @Override
+                public void passThrough(int from, int length)
+                {
+                    assertThat(from).isGreaterThanOrEqualTo(8);
+                    assertThat(from + length).isLessThanOrEqualTo(8 + size);
+                    out.write(chunk, from, length);
+                }
+
+                @Override
+                public void write(byte[] data, int from, int length)
+                {
+                    out.write(data, from, length);
+                }
+            });
+            offset += size;
+        }
+        StatementSummary summary = rewriter.finish(new CountingSink());
         return new Rewritten(out.toString(UTF_8), summary);
     }
 

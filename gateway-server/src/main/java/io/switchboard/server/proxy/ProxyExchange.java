@@ -307,7 +307,7 @@ final class ProxyExchange
         if (rewrite) {
             token = context.tokens().encode(target.cluster().id());
             pageWatch = target.kind() == RequestKind.STATEMENT_FOLLOW_UP ? context.tap().page(target.backendTarget()) : null;
-            rewriter = new StatementResponseRewriter(context.jsonFactory(), uri -> PublicUris.toPublic(uri, info.publicBase(), token), pageWatch == null ? null : pageWatch.tokens());
+            rewriter = StatementResponseRewriter.toPublic(context.jsonFactory(), info.publicBase(), token, pageWatch == null ? null : pageWatch.tokens());
             HttpUtil.setTransferEncodingChunked(head, true);
         }
         else if (!bodiless) {

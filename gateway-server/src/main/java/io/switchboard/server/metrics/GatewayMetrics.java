@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -45,6 +46,7 @@ public final class GatewayMetrics
     private final Counter affinityMisses;
     /** Meters of the per-query path by their labels: building and registering a meter per query costs more than counting. */
     private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<ClusterId, ClusterGauges> clusterGauges = new java.util.HashMap<>();
     private final Map<List<String>, Timer> durations = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry, ClusterRegistry clusters, LoadTracker loadTracker, boolean userLabels)
@@ -73,25 +75,59 @@ public final class GatewayMetrics
                 .register(registry);
     }
 
-    /** Registers per-cluster gauges for every configured cluster; call again after clusters change. */
-    public void registerClusterGauges()
+    /**
+     * Gives every known cluster its gauges; call again after clusters change. A cluster that already has them (with
+     * the same routing group) keeps them, and a cluster that left the registry loses them, rather than being reported
+     * as NaN for as long as the gateway runs.
+     */
+    public synchronized void registerClusterGauges()
     {
+        Map<ClusterId, ClusterGauges> current = new java.util.HashMap<>();
         for (ClusterStatus status : clusters.snapshot().clusters()) {
             ClusterId id = status.id();
-            Tags tags = Tags.of("cluster", id.value(), "group", status.cluster().routingGroup().name());
-            clusterGauge("switchboard.cluster.healthy", "1 when the active health check finds the cluster healthy", tags, id, current -> current.routable() ? 1 : 0);
-            clusterGauge("switchboard.cluster.queued.queries", "Queued queries as the cluster last reported", tags, id, current -> current.load().queued());
-            clusterGauge("switchboard.cluster.running.queries", "Running queries as the cluster last reported", tags, id, current -> current.load().running());
-            clusterGauge("switchboard.cluster.ejected", "1 while outlier detection keeps the cluster out of routing", tags, id,
-                    current -> current.ejectedAt(java.time.Instant.now()) ? 1 : 0);
-            for (AdminState state : AdminState.values()) {
-                clusterGauge("switchboard.cluster.admin.state", "1 for the cluster's current admin state", tags.and("state", state.name()), id,
-                        current -> current.adminState() == state ? 1 : 0);
+            String group = status.cluster().routingGroup().name();
+            ClusterGauges existing = clusterGauges.remove(id);
+            if (existing != null && existing.group().equals(group)) {
+                current.put(id, existing);
+                continue;
             }
-            Gauge.builder("switchboard.cluster.inflight.queries", loadTracker, tracker -> tracker.inFlight(id))
-                    .description("Queries in flight on the cluster through this gateway")
-                    .tags(tags)
-                    .register(registry);
+            if (existing != null) {
+                existing.removeFrom(registry);
+            }
+            current.put(id, registerClusterGauges(id, group));
+        }
+        // what is left belongs to clusters no longer known
+        clusterGauges.values().forEach(gauges -> gauges.removeFrom(registry));
+        clusterGauges.clear();
+        clusterGauges.putAll(current);
+    }
+
+    private ClusterGauges registerClusterGauges(ClusterId id, String group)
+    {
+        Tags tags = Tags.of("cluster", id.value(), "group", group);
+        List<Meter> meters = new java.util.ArrayList<>();
+        meters.add(clusterGauge("switchboard.cluster.healthy", "1 when the active health check finds the cluster healthy", tags, id, current -> current.routable() ? 1 : 0));
+        meters.add(clusterGauge("switchboard.cluster.queued.queries", "Queued queries as the cluster last reported", tags, id, current -> current.load().queued()));
+        meters.add(clusterGauge("switchboard.cluster.running.queries", "Running queries as the cluster last reported", tags, id, current -> current.load().running()));
+        meters.add(clusterGauge("switchboard.cluster.ejected", "1 while outlier detection keeps the cluster out of routing", tags, id,
+                current -> current.ejectedAt(java.time.Instant.now()) ? 1 : 0));
+        for (AdminState state : AdminState.values()) {
+            meters.add(clusterGauge("switchboard.cluster.admin.state", "1 for the cluster's current admin state", tags.and("state", state.name()), id,
+                    current -> current.adminState() == state ? 1 : 0));
+        }
+        meters.add(Gauge.builder("switchboard.cluster.inflight.queries", loadTracker, tracker -> tracker.inFlight(id))
+                .description("Queries in flight on the cluster through this gateway")
+                .tags(tags)
+                .register(registry));
+        return new ClusterGauges(group, List.copyOf(meters));
+    }
+
+    /** The gauges of one cluster, tagged with its routing group. */
+    private record ClusterGauges(String group, List<Meter> meters)
+    {
+        void removeFrom(MeterRegistry registry)
+        {
+            meters.forEach(registry::remove);
         }
     }
 
@@ -118,9 +154,9 @@ public final class GatewayMetrics
                 .register(registry);
     }
 
-    private void clusterGauge(String name, String description, Tags tags, ClusterId id, ToDoubleFunction<ClusterStatus> value)
+    private Gauge clusterGauge(String name, String description, Tags tags, ClusterId id, ToDoubleFunction<ClusterStatus> value)
     {
-        Gauge.builder(name, clusters, registry -> registry.snapshot().find(id).map(value::applyAsDouble).orElse(Double.NaN))
+        return Gauge.builder(name, clusters, registry -> registry.snapshot().find(id).map(value::applyAsDouble).orElse(Double.NaN))
                 .description(description)
                 .tags(tags)
                 .register(registry);

@@ -96,4 +96,29 @@ final class TestGatewayMetrics
                 .contains("switchboard_cluster_admin_state{cluster=\"trino-a\",group=\"adhoc\",state=\"DRAINING\"} 0.0")
                 .contains("switchboard_cluster_inflight_queries{cluster=\"trino-a\",group=\"adhoc\"} 0.0");
     }
+
+    @Test
+    void clustersThatComeGetGaugesOnceAndClustersThatLeaveLoseThem()
+    {
+        clusters.replaceClusters(List.of(
+                Cluster.of(ClusterId.of("trino-a"), URI.create("http://a:1"), RoutingGroup.of("etl")),
+                Cluster.of(ClusterId.of("trino-b"), URI.create("http://b:1"), RoutingGroup.of("adhoc"))), id -> io.switchboard.core.AdminState.ACTIVE);
+        metrics.registerClusterGauges();
+        metrics.registerClusterGauges();
+
+        String both = registry.scrape();
+        assertThat(both)
+                .contains("switchboard_cluster_healthy{cluster=\"trino-a\",group=\"etl\"} 0.0")
+                .contains("switchboard_cluster_healthy{cluster=\"trino-b\",group=\"adhoc\"} 0.0")
+                .doesNotContain("switchboard_cluster_healthy{cluster=\"trino-a\",group=\"adhoc\"}");
+        assertThat(registry.find("switchboard.cluster.healthy").gauges()).hasSize(2);
+
+        clusters.replaceClusters(List.of(Cluster.of(ClusterId.of("trino-b"), URI.create("http://b:1"), RoutingGroup.of("adhoc"))), id -> io.switchboard.core.AdminState.ACTIVE);
+        metrics.registerClusterGauges();
+
+        assertThat(registry.scrape())
+                .doesNotContain("cluster=\"trino-a\"")
+                .doesNotContain("NaN")
+                .contains("switchboard_cluster_inflight_queries{cluster=\"trino-b\",group=\"adhoc\"} 0.0");
+    }
 }

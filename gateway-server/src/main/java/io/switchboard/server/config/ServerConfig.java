@@ -12,7 +12,7 @@ import java.util.Optional;
  * @param publicUri the address clients reach the gateway at, used in every URI it hands out; when absent, taken from
  *     each request's {@code X-Forwarded-Proto}/{@code X-Forwarded-Host} or {@code Host}
  * @param maxRequestBody the largest request body (a statement's SQL) accepted; larger ones get 413
- * @param idleTimeout a client connection with no request for this long is closed
+ * @param idleTimeout a client connection that sent nothing for this long is closed, unless an answer it reads is streaming
  * @param ioThreads event-loop threads; 0 means one per core
  * @param maxConnections client connections held open at once; one more is answered 503 and closed
  * @param requestReadTimeout a request must arrive whole within this time of its first byte (slowloris); a slower one

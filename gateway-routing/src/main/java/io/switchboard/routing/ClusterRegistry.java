@@ -8,6 +8,7 @@ import io.switchboard.core.ClusterSnapshot;
 import io.switchboard.core.ClusterStatus;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 
@@ -40,14 +41,33 @@ public final class ClusterRegistry
                 .toList()));
     }
 
-    /** Applies a change to one cluster's status, if the cluster is still known. */
-    public void update(ClusterId id, UnaryOperator<ClusterStatus> change)
+    /**
+     * Applies a change to one cluster's status, if the cluster is still known, and says what it changed. The change
+     * may run more than once when updates race, so it must not have side effects: callers act on what this returns,
+     * which is the change that took effect.
+     */
+    public Optional<StatusChange> update(ClusterId id, UnaryOperator<ClusterStatus> change)
     {
-        snapshot.updateAndGet(current -> current.find(id)
-                .map(status -> {
-                    ClusterStatus updated = change.apply(status);
-                    return updated.equals(status) ? current : current.with(updated);
-                })
-                .orElse(current));
+        StatusChange[] applied = new StatusChange[1];
+        snapshot.updateAndGet(current -> {
+            applied[0] = null;
+            return current.find(id)
+                    .map(status -> {
+                        ClusterStatus updated = change.apply(status);
+                        applied[0] = new StatusChange(status, updated);
+                        return updated.equals(status) ? current : current.with(updated);
+                    })
+                    .orElse(current);
+        });
+        return Optional.ofNullable(applied[0]);
+    }
+
+    /** A cluster's status before and after an update. */
+    public record StatusChange(ClusterStatus before, ClusterStatus after)
+    {
+        public boolean healthChanged()
+        {
+            return before.health() != after.health();
+        }
     }
 }

@@ -155,11 +155,10 @@ public final class HealthChecker
             else if (failures >= settings.unhealthyThreshold() || (status.health() == HealthState.UNKNOWN && failures > 0)) {
                 next = HealthState.UNHEALTHY;
             }
-            if (next != status.health()) {
-                log.info("event=health cluster={} health={} reason=\"{}\"", id, next, error.orElse("probe succeeded"));
-            }
             return status.withHealth(next, clock.instant(), error);
-        });
+        })
+                .filter(ClusterRegistry.StatusChange::healthChanged)
+                .ifPresent(change -> log.info("event=health cluster={} health={} reason=\"{}\"", id, change.after().health(), error.orElse("probe succeeded")));
     }
 
     private static String describe(Throwable failure)

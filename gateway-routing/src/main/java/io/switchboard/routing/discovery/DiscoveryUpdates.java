@@ -56,11 +56,10 @@ public final class DiscoveryUpdates
             if (status.health() == HealthState.UNHEALTHY && status.lastError().equals(Optional.of(reason))) {
                 return status;
             }
-            if (status.health() != HealthState.UNHEALTHY) {
-                log.info("event=health cluster={} health={} reason=\"{}\"", id, HealthState.UNHEALTHY, reason);
-            }
             return status.withHealth(HealthState.UNHEALTHY, clock.instant(), Optional.of(reason));
-        }));
+        })
+                .filter(ClusterRegistry.StatusChange::healthChanged)
+                .ifPresent(change -> log.info("event=health cluster={} health={} reason=\"{}\"", id, HealthState.UNHEALTHY, reason)));
         onChange.run();
     }
 

@@ -13,7 +13,9 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,22 +23,36 @@ import org.slf4j.LoggerFactory;
 /**
  * Reloads the configuration when its file changes, and on {@code SIGHUP}. Editors save in bursts (truncate, write,
  * rename), so a change is acted on once the file has been quiet for a moment.
+ *
+ * <p>A change is a change of content, not of modification time: two saves within one tick of the file system's clock
+ * keep the time and still count, and a touch without an edit does not reload. The file is also looked at every few
+ * seconds without an event, for mounts whose files change behind a symbolic link (a Kubernetes ConfigMap swaps a
+ * link in the directory, not the file the gateway was given), where no event names the file.
  */
 final class ConfigWatcher
         implements AutoCloseable
 {
     private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
     private static final long QUIET_MILLIS = 500;
+    private static final long LOOK_MILLIS = 5_000;
 
     private final Path file;
     private final ConfigReloader reloader;
+    private final long lookMillis;
     private WatchService watchService;
     private Thread thread;
 
     ConfigWatcher(Path file, ConfigReloader reloader)
     {
+        this(file, reloader, LOOK_MILLIS);
+    }
+
+    /** @param lookMillis how often the file is looked at when no event came */
+    ConfigWatcher(Path file, ConfigReloader reloader, long lookMillis)
+    {
         this.file = requireNonNull(file, "file is null").toAbsolutePath();
         this.reloader = requireNonNull(reloader, "reloader is null");
+        this.lookMillis = lookMillis;
     }
 
     void start()
@@ -51,35 +67,37 @@ final class ConfigWatcher
             return;
         }
         // read before returning, so that a change made right after start is seen as one
-        FileTime loaded = modified();
+        String loaded = fingerprint();
         thread = new Thread(() -> watch(loaded), "switchboard-config-watch");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private void watch(FileTime loaded)
+    private void watch(String loaded)
     {
-        FileTime seen = loaded;
+        String seen = loaded;
         try {
             while (true) {
-                WatchKey key = watchService.take();
-                boolean touched = false;
-                for (WatchEvent<?> event : key.pollEvents()) {
-                    if (event.context() instanceof Path changed && file.getFileName().equals(changed)) {
-                        touched = true;
+                WatchKey key = watchService.poll(lookMillis, TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    boolean touched = false;
+                    for (WatchEvent<?> event : key.pollEvents()) {
+                        if (!(event.context() instanceof Path changed) || file.getFileName().equals(changed) || changed.getFileName().toString().startsWith("..")) {
+                            touched = true;
+                        }
+                    }
+                    key.reset();
+                    if (!touched) {
+                        continue;
+                    }
+                    // let the writer finish
+                    WatchKey more;
+                    while ((more = watchService.poll(QUIET_MILLIS, TimeUnit.MILLISECONDS)) != null) {
+                        more.pollEvents();
+                        more.reset();
                     }
                 }
-                key.reset();
-                if (!touched) {
-                    continue;
-                }
-                // let the writer finish
-                WatchKey more;
-                while ((more = watchService.poll(QUIET_MILLIS, TimeUnit.MILLISECONDS)) != null) {
-                    more.pollEvents();
-                    more.reset();
-                }
-                FileTime now = modified();
+                String now = fingerprint();
                 if (now != null && !now.equals(seen)) {
                     seen = now;
                     ConfigReloader.Outcome outcome = reloader.reload();
@@ -92,13 +110,17 @@ final class ConfigWatcher
         }
     }
 
-    private FileTime modified()
+    /** A digest of the file's bytes, or null while it cannot be read (being replaced, say). */
+    private String fingerprint()
     {
         try {
-            return Files.getLastModifiedTime(file);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
         }
         catch (IOException e) {
             return null;
+        }
+        catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -302,6 +302,11 @@ final class ProxyExchange
         }
         HttpHeaders headers = head.headers();
         tagStartedTransaction(headers);
+        int code = response.status().code();
+        if (code >= 300 && code < 400 && headers.contains(HttpHeaderNames.LOCATION)) {
+            Redirects.toPublic(headers.get(HttpHeaderNames.LOCATION), target.cluster(), info.publicBase(), context.tokens().encode(target.cluster().id()))
+                    .ifPresent(location -> headers.set(HttpHeaderNames.LOCATION, location));
+        }
         boolean bodiless = request.method().equals(HttpMethod.HEAD) || response.status().code() == 204 || response.status().code() == 304;
         boolean rewrite = target.kind().statementProtocol() && response.status().code() == 200 && json;
         if (rewrite) {

@@ -2,6 +2,7 @@ package io.switchboard.routing.consul;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.switchboard.core.Cluster;
 import io.switchboard.core.ClusterId;
 import io.switchboard.core.RoutingGroup;
@@ -13,8 +14,13 @@ import org.kiwiproject.consul.model.ConsulResponse;
 import org.kiwiproject.consul.model.health.ServiceHealth;
 import org.kiwiproject.consul.option.ImmutableQueryOptions;
 import org.kiwiproject.consul.option.QueryOptions;
+import org.kiwiproject.consul.util.Jackson;
 
+import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,9 +49,10 @@ public final class ConsulDiscovery
     /**
      * @param tag only instances carrying this tag, when present
      * @param defaultGroup the routing group of instances whose meta names none
+     * @param cacheFile where Consul's last answer is kept, to start from when Consul is down at start
      */
     public record Settings(String service, Optional<String> tag, Optional<String> datacenter, RoutingGroup defaultGroup, Duration departureGrace,
-            BlockingQueryWatch.Settings watch)
+            BlockingQueryWatch.Settings watch, Optional<Path> cacheFile)
     {
         public Settings
         {
@@ -55,8 +62,17 @@ public final class ConsulDiscovery
             requireNonNull(defaultGroup, "defaultGroup is null");
             requireNonNull(departureGrace, "departureGrace is null");
             requireNonNull(watch, "watch is null");
+            requireNonNull(cacheFile, "cacheFile is null");
+        }
+
+        public Settings(String service, Optional<String> tag, Optional<String> datacenter, RoutingGroup defaultGroup, Duration departureGrace,
+                BlockingQueryWatch.Settings watch)
+        {
+            this(service, tag, datacenter, defaultGroup, departureGrace, watch, Optional.empty());
         }
     }
+
+    private static final TypeReference<List<ServiceHealth>> INSTANCES = new TypeReference<>() {};
 
     private record Departed(Cluster cluster, Instant at) {}
 
@@ -83,6 +99,12 @@ public final class ConsulDiscovery
             throw new IllegalStateException("already started");
         }
         this.listener = requireNonNull(listener, "listener is null");
+        // the last answer kept from before the start: routing begins on it, and Consul's first answer replaces it
+        // (an instance that left meanwhile stays known for the departure grace, as any departure does)
+        settings.cacheFile().flatMap(this::readCache).ifPresent(cached -> {
+            log.info("event=clusters_from_cache file={} instances={}", settings.cacheFile().get(), cached.size());
+            apply(cached, false);
+        });
         watch = new BlockingQueryWatch<>("discovery", this::fetch, this::update, settings.watch(), clock);
         watch.start();
     }
@@ -104,6 +126,11 @@ public final class ConsulDiscovery
 
     /** Turns one answer of Consul into the clusters to use, and tells the listener when they changed. */
     synchronized void update(List<ServiceHealth> instances)
+    {
+        apply(instances, true);
+    }
+
+    private void apply(List<ServiceHealth> instances, boolean fromConsul)
     {
         ServiceInstances.Result result = ServiceInstances.map(instances == null ? List.of() : instances, settings.defaultGroup());
         if (!result.problems().equals(lastProblems)) {
@@ -142,6 +169,37 @@ public final class ConsulDiscovery
             last = discovered;
             log.info("event=clusters_discovered service={} clusters={} failing={}", settings.service(), clusters.stream().map(Cluster::id).toList(), failing.keySet());
             listener.accept(discovered);
+            if (fromConsul) {
+                settings.cacheFile().ifPresent(file -> writeCache(file, instances == null ? List.of() : instances));
+            }
+        }
+    }
+
+    private Optional<List<ServiceHealth>> readCache(Path file)
+    {
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Jackson.MAPPER.readValue(Files.readAllBytes(file), INSTANCES));
+        }
+        catch (IOException | RuntimeException e) {
+            log.warn("event=clusters_cache_unreadable file={} reason=\"{}\" action=\"starting without it\"", file, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Replaces the cache whole: a reader sees the old answer or the new one, never part of one. */
+    private void writeCache(Path file, List<ServiceHealth> instances)
+    {
+        Path absolute = file.toAbsolutePath();
+        Path temporary = absolute.resolveSibling(absolute.getFileName() + ".tmp");
+        try {
+            Files.write(temporary, Jackson.MAPPER.writeValueAsBytes(instances));
+            Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (IOException | RuntimeException e) {
+            log.warn("event=clusters_cache_not_written file={} reason=\"{}\"", file, e.getMessage());
         }
     }
 

@@ -29,7 +29,7 @@ final class TestConsulDiscovery
     private ConsulTarget consul;
     private String service;
     private ConsulDiscovery discovery;
-    private final List<DiscoveredClusters> updates = new CopyOnWriteArrayList<>();
+    private List<DiscoveredClusters> updates = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start()
@@ -50,8 +50,13 @@ final class TestConsulDiscovery
 
     private void discover(Duration departureGrace)
     {
-        discovery = new ConsulDiscovery(consul.client(), new ConsulDiscovery.Settings(service, Optional.empty(), Optional.empty(), RoutingGroup.of("adhoc"), departureGrace, WATCH),
-                Clock.systemUTC());
+        discover(departureGrace, Optional.empty());
+    }
+
+    private void discover(Duration departureGrace, Optional<java.nio.file.Path> cache)
+    {
+        discovery = new ConsulDiscovery(consul.client(), new ConsulDiscovery.Settings(service, Optional.empty(), Optional.empty(), RoutingGroup.of("adhoc"), departureGrace, WATCH,
+                cache), Clock.systemUTC());
         discovery.start(updates::add);
     }
 
@@ -160,6 +165,51 @@ final class TestConsulDiscovery
     }
 
     @Test
+    void aStartWhileConsulIsDownBeginsWithTheClustersOfTheLastAnswer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception
+    {
+        assumeTrue(consul.consulDouble().isPresent(), "a real agent cannot be made to fail");
+        java.nio.file.Path cache = dir.resolve("consul-clusters.json");
+        announce("trino-a", 18080, Map.of("routing-group", "etl"), "passing");
+        announce("trino-b", 18081, Map.of(), "passing");
+        discover(Duration.ofMinutes(5), Optional.of(cache));
+        await(() -> latest().map(clusters -> clusters.clusters().size() == 2).orElse(false), "two clusters");
+        await(() -> java.nio.file.Files.exists(cache), "the cache");
+        List<Cluster> known = latest().orElseThrow().clusters();
+        discovery.close();
+        // a new list: the closed discovery's last blocking query may still end with an answer
+        updates = new CopyOnWriteArrayList<>();
+        // while the gateway is away, trino-b leaves
+        consul.deregister(service + "-trino-b");
+
+        // a restart while Consul answers nothing
+        consul.consulDouble().get().fail();
+        discover(Duration.ofMinutes(5), Optional.of(cache));
+
+        assertThat(updates).as("the cached clusters, at once").hasSize(1);
+        assertThat(updates.get(0).clusters()).isEqualTo(known);
+        await(() -> !discovery.status().reachable(), "the failure");
+
+        // Consul answers again, without trino-b: it departs as any instance does, known for the grace period
+        consul.consulDouble().get().recover();
+        await(() -> discovery.status().reachable() && latest().orElseThrow().failing().containsKey(ClusterId.of("trino-b")), "the departure");
+        assertThat(latest().orElseThrow().clusters()).extracting(Cluster::id).containsExactly(ClusterId.of("trino-a"), ClusterId.of("trino-b"));
+    }
+
+    @Test
+    void anUnreadableCacheIsIgnored(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception
+    {
+        java.nio.file.Path cache = java.nio.file.Files.writeString(dir.resolve("consul-clusters.json"), "{ not json");
+        announce("trino-a", 18080, Map.of(), "passing");
+
+        discover(Duration.ofMinutes(5), Optional.of(cache));
+
+        await(() -> latest().map(clusters -> clusters.clusters().size() == 1).orElse(false), "the cluster from Consul");
+        await(() -> contentOf(cache).startsWith("["), "the cache rewritten");
+    }
+
+    @Test
     void invalidInstancesAreLeftOutAndTheOthersServe()
             throws Exception
     {
@@ -188,6 +238,16 @@ final class TestConsulDiscovery
                 "Port", port,
                 "Meta", withId,
                 "Check", Map.of("TTL", "10m", "Status", status)));
+    }
+
+    private static String contentOf(java.nio.file.Path file)
+    {
+        try {
+            return java.nio.file.Files.readString(file);
+        }
+        catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     private Optional<DiscoveredClusters> latest()

@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param sharedState keep admin states in Consul KV, shared by every replica, instead of only in the local state file
  * @param stateKeyPrefix the KV prefix of the admin states: one key per cluster
  * @param register the gateway's own entry in Consul
+ * @param cacheFile where the last list of instances Consul gave is kept, so that a start while Consul is down routes
+ *     on it; none by default
  */
 public record ConsulConfig(
         String address,
@@ -30,7 +32,8 @@ public record ConsulConfig(
         Duration departureGrace,
         Boolean sharedState,
         String stateKeyPrefix,
-        RegisterConfig register)
+        RegisterConfig register,
+        java.nio.file.Path cacheFile)
 {
     public ConsulConfig
     {

@@ -70,7 +70,7 @@ public final class ConsulParts
     public synchronized ClusterDiscovery discovery(RoutingGroup defaultGroup, Clock clock)
     {
         ConsulDiscovery discovery = new ConsulDiscovery(consul, new ConsulDiscovery.Settings(config.service(), Optional.ofNullable(config.tag()),
-                Optional.ofNullable(config.datacenter()), defaultGroup, config.departureGrace(), watch), clock);
+                Optional.ofNullable(config.datacenter()), defaultGroup, config.departureGrace(), watch, Optional.ofNullable(config.cacheFile())), clock);
         parts.add(discovery);
         return discovery;
     }

@@ -212,6 +212,21 @@ final class TestConfigLoader
         assertThat(config.discovery().consul().sharedState()).isTrue();
         assertThat(config.discovery().consul().register().enabled()).isTrue();
         assertThat(config.discovery().consul().register().service()).isEqualTo("switchboard");
+        assertThat(config.discovery().consul().cacheFile()).isNull();
+    }
+
+    @Test
+    void consulsCacheFileIsAPath()
+            throws InvalidConfigException
+    {
+        GatewayConfig config = parse("""
+                routing: {default-group: adhoc}
+                discovery:
+                  source: consul
+                  consul: {service: trino, cache-file: /var/lib/switchboard/consul-clusters.json}
+                """);
+
+        assertThat(config.discovery().consul().cacheFile()).isEqualTo(java.nio.file.Path.of("/var/lib/switchboard/consul-clusters.json"));
     }
 
     @Test

@@ -84,6 +84,7 @@ public final class ConsulDiscovery
     private Consumer<DiscoveredClusters> listener;
     private DiscoveredClusters last;
     private List<String> lastProblems = List.of();
+    private boolean closed;
 
     public ConsulDiscovery(Consul consul, Settings settings, Clock clock)
     {
@@ -132,6 +133,10 @@ public final class ConsulDiscovery
 
     private void apply(List<ServiceHealth> instances, boolean fromConsul)
     {
+        if (closed) {
+            // the answer of a blocking query still in flight when the discovery closed
+            return;
+        }
         ServiceInstances.Result result = ServiceInstances.map(instances == null ? List.of() : instances, settings.defaultGroup());
         if (!result.problems().equals(lastProblems)) {
             result.problems().forEach(problem -> log.warn("event=consul_instance_ignored service={} problem=\"{}\"", settings.service(), problem));
@@ -216,6 +221,7 @@ public final class ConsulDiscovery
     @Override
     public synchronized void close()
     {
+        closed = true;
         if (watch != null) {
             watch.close();
         }

@@ -483,17 +483,11 @@ public final class StatementResponseRewriter
                     }
                 }
                 if (state == COMMA_OR_END) {
+                    position = skipWhitespace(bytes, position, end);
                     if (position == end) {
                         break;
                     }
                     b = bytes[position];
-                    if ((b & 0xff) <= ' ') {
-                        position = skipWhitespace(bytes, position, end);
-                        if (position == end) {
-                            break;
-                        }
-                        b = bytes[position];
-                    }
                     position++;
                     if (b == ',') {
                         state = kinds[depth - 1] == '{' ? KEY : VALUE;
@@ -509,17 +503,11 @@ public final class StatementResponseRewriter
                     }
                 }
                 if (state == KEY || state == KEY_OR_END) {
+                    position = skipWhitespace(bytes, position, end);
                     if (position == end) {
                         break;
                     }
                     b = bytes[position];
-                    if ((b & 0xff) <= ' ') {
-                        position = skipWhitespace(bytes, position, end);
-                        if (position == end) {
-                            break;
-                        }
-                        b = bytes[position];
-                    }
                     position++;
                     if (b == '"') {
                         // the name is read here, not on the next turn, so that a whole member takes one turn; one
@@ -562,17 +550,11 @@ public final class StatementResponseRewriter
                     }
                 }
                 if (state == COLON) {
+                    position = skipWhitespace(bytes, position, end);
                     if (position == end) {
                         break;
                     }
                     b = bytes[position];
-                    if ((b & 0xff) <= ' ') {
-                        position = skipWhitespace(bytes, position, end);
-                        if (position == end) {
-                            break;
-                        }
-                        b = bytes[position];
-                    }
                     if (b != ':') {
                         throw unexpected(b, "':'");
                     }

@@ -107,7 +107,7 @@ public final class GatewayServer
     private final RandomGenerator random = () -> ThreadLocalRandom.current().nextLong();
     private volatile GatewayConfig config;
     private ConfigWatcher watcher;
-    private final Transport transport = Transport.detect();
+    private final Transport transport;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final ScheduledExecutorService scheduler;
@@ -156,6 +156,7 @@ public final class GatewayServer
     {
         this.config = requireNonNull(config, "config is null");
         this.configFile = requireNonNull(configFile, "configFile is null");
+        this.transport = Transport.select(config.server().transport());
         int threads = config.server().ioThreads() > 0 ? config.server().ioThreads() : Runtime.getRuntime().availableProcessors();
         this.acceptGroup = transport.newEventLoopGroup(1, "switchboard-accept");
         this.workerGroup = transport.newEventLoopGroup(threads, "switchboard-io");
@@ -285,7 +286,7 @@ public final class GatewayServer
             watcher.start();
         }
         log.info("event=started proxy={}://{} admin=http://{} transport={} clusters={} default_group={} discovery={}",
-                proxyScheme(), hostPort(proxyAddress), hostPort(adminAddress), transport.name(), registry.snapshot().clusters().size(), config.defaultGroup(),
+                proxyScheme(), hostPort(proxyAddress), hostPort(adminAddress), transport.label(), registry.snapshot().clusters().size(), config.defaultGroup(),
                 config.discovery().fromConsul() ? "consul " + consul.orElseThrow().address() + " service " + config.discovery().consul().service() : "static");
     }
 
@@ -401,6 +402,12 @@ public final class GatewayServer
             }
         });
         return groups;
+    }
+
+    /** The socket layer the gateway runs on, chosen by {@code server.transport}. */
+    public Transport transport()
+    {
+        return transport;
     }
 
     public InetSocketAddress proxyAddress()

@@ -12,32 +12,107 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
-/** Native epoll where the platform has it, NIO otherwise. */
-public record Transport(String name, boolean epoll)
+import java.util.Optional;
+
+/**
+ * The socket layer of every Netty channel of the gateway: io_uring, epoll or NIO.
+ *
+ * <p>{@code auto} takes io_uring where the kernel allows it (the fewest system calls per proxied request), then epoll,
+ * then NIO. A transport named explicitly must be there, or start-up stops and says why.
+ */
+public enum Transport
 {
-    public static Transport detect()
+    IO_URING("io_uring"),
+    EPOLL("epoll"),
+    NIO("nio");
+
+    public static final String AUTO = "auto";
+
+    private final String label;
+
+    Transport(String label)
     {
-        if (Epoll.isAvailable()) {
-            return new Transport("epoll", true);
+        this.label = label;
+    }
+
+    /** The transport for {@code server.transport}: {@code auto}, {@code io_uring}, {@code epoll} or {@code nio}. */
+    public static Transport select(String choice)
+    {
+        return select(choice, unavailability(IO_URING), unavailability(EPOLL));
+    }
+
+    /**
+     * @param ioUringMissing why io_uring cannot be used here, empty when it can
+     * @param epollMissing why epoll cannot be used here, empty when it can
+     */
+    static Transport select(String choice, Optional<String> ioUringMissing, Optional<String> epollMissing)
+    {
+        if (choice.equals(AUTO)) {
+            return ioUringMissing.isEmpty() ? IO_URING : epollMissing.isEmpty() ? EPOLL : NIO;
         }
-        return new Transport("nio", false);
+        for (Transport transport : values()) {
+            if (transport.label.equals(choice)) {
+                Optional<String> missing = transport == IO_URING ? ioUringMissing : transport == EPOLL ? epollMissing : Optional.empty();
+                if (missing.isPresent()) {
+                    throw new IllegalStateException("server.transport: " + choice + " is not available on this machine (" + missing.get() + "); use auto to fall back");
+                }
+                return transport;
+            }
+        }
+        throw new IllegalArgumentException("server.transport: must be auto, io_uring, epoll or nio, got '" + choice + "'");
+    }
+
+    private static Optional<String> unavailability(Transport transport)
+    {
+        try {
+            Throwable cause = switch (transport) {
+                case IO_URING -> IoUring.isAvailable() ? null : IoUring.unavailabilityCause();
+                case EPOLL -> Epoll.isAvailable() ? null : Epoll.unavailabilityCause();
+                case NIO -> null;
+            };
+            return cause == null ? Optional.empty() : Optional.of(String.valueOf(cause.getMessage()));
+        }
+        catch (LinkageError e) {
+            return Optional.of(e.toString());
+        }
+    }
+
+    public String label()
+    {
+        return label;
     }
 
     public EventLoopGroup newEventLoopGroup(int threads, String threadName)
     {
-        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        IoHandlerFactory factory = switch (this) {
+            case IO_URING -> IoUringIoHandler.newFactory();
+            case EPOLL -> EpollIoHandler.newFactory();
+            case NIO -> NioIoHandler.newFactory();
+        };
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true), factory);
     }
 
     public Class<? extends ServerChannel> serverChannel()
     {
-        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return switch (this) {
+            case IO_URING -> IoUringServerSocketChannel.class;
+            case EPOLL -> EpollServerSocketChannel.class;
+            case NIO -> NioServerSocketChannel.class;
+        };
     }
 
     public Class<? extends Channel> clientChannel()
     {
-        return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        return switch (this) {
+            case IO_URING -> IoUringSocketChannel.class;
+            case EPOLL -> EpollSocketChannel.class;
+            case NIO -> NioSocketChannel.class;
+        };
     }
 }

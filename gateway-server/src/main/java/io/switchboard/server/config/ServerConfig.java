@@ -4,6 +4,7 @@ import static io.switchboard.server.config.ConfigValues.require;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -14,6 +15,8 @@ import java.util.Optional;
  * @param maxRequestBody the largest request body (a statement's SQL) accepted; larger ones get 413
  * @param idleTimeout a client connection that sent nothing for this long is closed, unless an answer it reads is streaming
  * @param ioThreads event-loop threads; 0 means one per core
+ * @param transport the socket layer: {@code auto} (io_uring where the kernel allows it, else epoll, else NIO),
+ *     {@code io_uring}, {@code epoll} or {@code nio}; a transport named explicitly must be available
  * @param maxConnections client connections held open at once; one more is answered 503 and closed
  * @param requestReadTimeout a request must arrive whole within this time of its first byte (slowloris); a slower one
  *     is refused with 408 and its connection closed
@@ -28,10 +31,13 @@ public record ServerConfig(
         Duration idleTimeout,
         Integer maxPipelinedRequests,
         Integer ioThreads,
+        String transport,
         Integer maxConnections,
         Duration requestReadTimeout,
         ServerTlsConfig tls)
 {
+    public static final List<String> TRANSPORTS = List.of("auto", "io_uring", "epoll", "nio");
+
     public ServerConfig
     {
         listen = listen == null ? HostAndPort.parse("127.0.0.1:8080") : listen;
@@ -41,6 +47,7 @@ public record ServerConfig(
         idleTimeout = idleTimeout == null ? Duration.ofMinutes(5) : idleTimeout;
         maxPipelinedRequests = maxPipelinedRequests == null ? 16 : maxPipelinedRequests;
         ioThreads = ioThreads == null ? 0 : ioThreads;
+        transport = transport == null ? "auto" : transport;
         maxConnections = maxConnections == null ? 10_000 : maxConnections;
         requestReadTimeout = requestReadTimeout == null ? Duration.ofSeconds(60) : requestReadTimeout;
         if (publicUri != null) {
@@ -55,6 +62,7 @@ public record ServerConfig(
         require(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle-timeout: must be positive");
         require(maxPipelinedRequests >= 1, "max-pipelined-requests: must be at least 1");
         require(ioThreads >= 0, "io-threads: must not be negative");
+        require(TRANSPORTS.contains(transport), "transport: must be one of " + TRANSPORTS + ", got '" + transport + "'");
         require(maxConnections >= 1, "max-connections: must be at least 1");
         require(requestReadTimeout.toMillis() >= 1, "request-read-timeout: must be positive");
     }
@@ -71,6 +79,6 @@ public record ServerConfig(
 
     static ServerConfig defaults()
     {
-        return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null);
+        return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 }

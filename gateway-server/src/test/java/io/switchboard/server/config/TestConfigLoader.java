@@ -188,6 +188,17 @@ final class TestConfigLoader
     }
 
     @Test
+    void theTransportIsAutoUnlessNamed()
+            throws InvalidConfigException
+    {
+        String clusters = "clusters:\n  - {id: a, uri: \"http://h:1\", routing-group: g}\n";
+
+        assertThat(parse(clusters).server().transport()).isEqualTo("auto");
+        assertThat(parse("server: {transport: epoll}\n" + clusters).server().transport()).isEqualTo("epoll");
+        assertInvalid("server: {transport: kqueue}\n" + clusters, "server.transport: must be one of [auto, io_uring, epoll, nio], got 'kqueue'");
+    }
+
+    @Test
     void refusesBrokenYamlWithTheLine()
     {
         assertInvalid("clusters: [\n  - {id: a\n", "not valid YAML at line");

@@ -575,7 +575,7 @@ print_results_file run bench/run.sh
 print_results_file concurrent bench/concurrent.sh "10,000 concurrent in-flight queries, polling every 1 s"
 print_results_file heap "bench/jmh.sh" "1,000,000 entries in the recent-query map / ring buffer"
 print_results_file jmh "bench/jmh.sh" "URI rewriter, 1 MB statement page" "routing decision, 50 clusters"
-counts="$(cat "$RESULTS_DIR"/run.tsv "$RESULTS_DIR"/concurrent.tsv "$RESULTS_DIR"/heap.tsv 2>/dev/null \
+counts="$( { cat "$RESULTS_DIR"/run.tsv "$RESULTS_DIR"/concurrent.tsv "$RESULTS_DIR"/heap.tsv 2>/dev/null || true; } \
   | awk -F'\t' '$1 == "TARGET" { n[$5]++ } END { printf "%d PASS, %d FAIL, %d SMOKE (too small to judge), %d not measured", n["PASS"], n["FAIL"], n["SMOKE"], n["-"] }')"
 echo "   $counts"
 if [ ${#SOURCES[@]} -gt 0 ]; then

@@ -50,7 +50,8 @@ usage: bench/run.sh [options]
                       than NOISY_PCT (default 15) % of a CPU; for a machine shared with builds
   --out FILE          also write every raw run as TSV to FILE
   --keep              keep the temporary work dir (configs, logs, raw results)
-env: GATEWAY_JAVA_OPTS (default "$JAVA_OPTS_DEFAULT"), NGINX_WORKERS (default auto)
+env: GATEWAY_JAVA_OPTS (default "$JAVA_OPTS_DEFAULT"), NGINX_WORKERS (default auto),
+     GATEWAY_IO_THREADS, GATEWAY_TRANSPORT (server.io-threads / server.transport of the gateway)
 EOF
 }
 

@@ -15,8 +15,8 @@ import java.util.Optional;
  * @param maxRequestBody the largest request body (a statement's SQL) accepted; larger ones get 413
  * @param idleTimeout a client connection that sent nothing for this long is closed, unless an answer it reads is streaming
  * @param ioThreads event-loop threads; 0 means one per core
- * @param transport the socket layer: {@code auto} (io_uring where the kernel allows it, else epoll, else NIO),
- *     {@code io_uring}, {@code epoll} or {@code nio}; a transport named explicitly must be available
+ * @param transport the socket layer: {@code auto} (epoll, else NIO), {@code io_uring}, {@code epoll} or {@code nio};
+ *     a transport named explicitly must be available
  * @param maxConnections client connections held open at once; one more is answered 503 and closed
  * @param requestReadTimeout a request must arrive whole within this time of its first byte (slowloris); a slower one
  *     is refused with 408 and its connection closed

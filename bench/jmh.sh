@@ -80,7 +80,7 @@ if [ "$ONLY" != heap ]; then
     || { tail -n 40 "$WORK/jmh.log" >&2; FAILED=1; die "JMH failed (log: $WORK/jmh.log)"; }
   # CSV: "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit","Param: ...": no field has a comma
   row() {  # row BENCHMARK-SUFFIX PARAM-VALUE -> "score error"
-    tr -d '"' <"$WORK/jmh.csv" | awk -F, -v b="$1" -v p="$2" \
+    tr -d '"\r' <"$WORK/jmh.csv" | awk -F, -v b="$1" -v p="$2" \
       'NR > 1 && substr($1, length($1) - length(b) + 1) == b && (p == "" || index($0, "," p) > 0) { print $5, $6; exit }'
   }
   mbs() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.1f MB/s", s / 1e6; if (e != "" && e != "NaN") printf " ± %.1f", e / 1e6 }'; }
@@ -89,7 +89,7 @@ if [ "$ONLY" != heap ]; then
   read -r po_s po_e <<<"$(row 'RewriterBenchmark.parseOnly:bytes' '')"
   read -r ll_s ll_e <<<"$(row 'RouterBenchmark.route' 'least-loaded')"
   read -r wr_s wr_e <<<"$(row 'RouterBenchmark.route' 'weighted-round-robin')"
-  page_kib="$(tr -d '"' <"$WORK/jmh.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "Param: pageBytes") k = i } NR > 1 && k && $k != "" { printf "%d", $k / 1024; exit }')"
+  page_kib="$(tr -d '"\r' <"$WORK/jmh.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "Param: pageBytes") k = i } NR > 1 && k && $k != "" { printf "%d", $k / 1024; exit }')"
   {
     printf 'INFO\tURI rewriter, %s KiB statement page in 8 KiB chunks (JMH)\t%s\treported (no target)\t-\n' "$page_kib" "$(mbs "$rw_s" "$rw_e")"
     printf 'INFO\tJackson parse only, same page: the floor (JMH)\t%s\treported (no target)\t-\n' "$(mbs "$po_s" "$po_e")"

@@ -194,7 +194,8 @@ print_target_row() { printf '| %-60s | %-64s | %-36s | %-6s |\n' "$1" "$2" "$3" 
 
 # ---------------------------------------------------------------- bench/jmh/target/benchmarks.jar
 BENCH_JAR="$REPO_DIR/bench/jmh/target/benchmarks.jar"
-# ensure_bench_jar: builds the benchmark jar (and the modules it needs) when it is missing or older than its sources
+# ensure_bench_jar: builds the benchmark jar (and the modules it needs) when it is missing or older than its sources;
+# from clean, because an incremental build keeps benchmark classes compiled against a changed API (NoSuchMethodError)
 ensure_bench_jar() {
   local newer=""
   if [ -f "$BENCH_JAR" ]; then
@@ -206,7 +207,7 @@ ensure_bench_jar() {
     log "building bench/jmh/target/benchmarks.jar"
   fi
   command -v mvn >/dev/null 2>&1 || die "mvn not on PATH: cannot build $BENCH_JAR"
-  ( cd "$REPO_DIR" && { mvn -B -q -o -pl bench/jmh -am package -DskipTests >"$WORK/mvn.log" 2>&1 \
-      || mvn -B -q -pl bench/jmh -am package -DskipTests >>"$WORK/mvn.log" 2>&1; } ) \
+  ( cd "$REPO_DIR" && { mvn -B -q -o -pl bench/jmh -am clean package -DskipTests >"$WORK/mvn.log" 2>&1 \
+      || mvn -B -q -pl bench/jmh -am clean package -DskipTests >>"$WORK/mvn.log" 2>&1; } ) \
     || { tail -n 30 "$WORK/mvn.log" >&2; die "building bench/jmh failed (log: $WORK/mvn.log)"; }
 }

@@ -19,6 +19,7 @@ import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The socket layer of every Netty channel of the gateway: io_uring, epoll or NIO.
@@ -45,7 +46,8 @@ public enum Transport
     /** The transport for {@code server.transport}: {@code auto}, {@code io_uring}, {@code epoll} or {@code nio}. */
     public static Transport select(String choice)
     {
-        return select(choice, unavailability(IO_URING), unavailability(EPOLL));
+        // only the transport that may be taken is probed: io_uring's native library is not loaded for auto
+        return select(choice, Transport::unavailability);
     }
 
     /**
@@ -54,12 +56,17 @@ public enum Transport
      */
     static Transport select(String choice, Optional<String> ioUringMissing, Optional<String> epollMissing)
     {
+        return select(choice, transport -> transport == IO_URING ? ioUringMissing : transport == EPOLL ? epollMissing : Optional.empty());
+    }
+
+    private static Transport select(String choice, Function<Transport, Optional<String>> missingOf)
+    {
         if (choice.equals(AUTO)) {
-            return epollMissing.isEmpty() ? EPOLL : NIO;
+            return missingOf.apply(EPOLL).isEmpty() ? EPOLL : NIO;
         }
         for (Transport transport : values()) {
             if (transport.label.equals(choice)) {
-                Optional<String> missing = transport == IO_URING ? ioUringMissing : transport == EPOLL ? epollMissing : Optional.empty();
+                Optional<String> missing = missingOf.apply(transport);
                 if (missing.isPresent()) {
                     throw new IllegalStateException("server.transport: " + choice + " is not available on this machine (" + missing.get() + "); use auto to fall back");
                 }

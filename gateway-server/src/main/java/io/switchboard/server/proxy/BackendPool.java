@@ -16,6 +16,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.switchboard.core.Cluster;
 import io.switchboard.core.ClusterId;
+import io.switchboard.server.config.BackendConfig;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -26,6 +27,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keep-alive connections to clusters, owned by one event loop: a client's exchange borrows a connection on the
  * client's own event loop, so a request and its response never cross threads. Used only from that event loop.
+ *
+ * <p>Connections are lent most recently used first, so a steady load keeps reusing the same few and the rest of what
+ * a burst opened stays untouched. Every purge interval the pool closes half of the connections that stayed idle
+ * through the whole interval: a pool grown to thousands by a stall shrinks back within a minute, while a connection
+ * that is borrowed now and then is kept until {@code idle-timeout}.
  */
 final class BackendPool
 {
@@ -35,19 +41,20 @@ final class BackendPool
     private final EventLoop eventLoop;
     private final Bootstrap bootstrap;
     private final int maxIdlePerCluster;
-    private final Map<ClusterId, ArrayDeque<Channel>> idle = new HashMap<>();
+    private final Map<ClusterId, Idle> idle = new HashMap<>();
     private final SslContext tls;
     private final long idleMillis;
 
     /**
      * @param tls used for {@code https} clusters
      */
-    BackendPool(EventLoop eventLoop, Class<? extends Channel> channelClass, Duration connectTimeout, Duration idleTimeout, int maxIdlePerCluster, SslContext tls)
+    BackendPool(EventLoop eventLoop, Class<? extends Channel> channelClass, BackendConfig config, SslContext tls)
     {
         this.eventLoop = requireNonNull(eventLoop, "eventLoop is null");
-        this.maxIdlePerCluster = maxIdlePerCluster;
+        this.maxIdlePerCluster = config.maxIdleConnections();
         this.tls = requireNonNull(tls, "tls is null");
-        long idleMillis = idleTimeout.toMillis();
+        Duration connectTimeout = config.connectTimeout();
+        long idleMillis = config.idleTimeout().toMillis();
         this.idleMillis = idleMillis;
         this.bootstrap = new Bootstrap()
                 .group(eventLoop)
@@ -64,6 +71,8 @@ final class BackendPool
                         addHttpHandlers(channel, idleMillis);
                     }
                 });
+        long purgeMillis = config.idlePurgeInterval().toMillis();
+        eventLoop.scheduleAtFixedRate(this::purge, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
     }
 
     private static void addHttpHandlers(Channel channel, long idleMillis)
@@ -88,11 +97,15 @@ final class BackendPool
 
     Lease acquire(Cluster cluster)
     {
-        ArrayDeque<Channel> channels = idle.get(cluster.id());
-        while (channels != null && !channels.isEmpty()) {
-            Channel channel = channels.pollLast();
-            if (channel.isActive()) {
-                return new Lease(channel.newSucceededFuture(), true);
+        Idle pooled = idle.get(cluster.id());
+        if (pooled != null) {
+            ArrayDeque<Channel> channels = pooled.channels;
+            while (!channels.isEmpty()) {
+                Channel channel = channels.pollLast();
+                pooled.unusedSincePurge = Math.min(pooled.unusedSincePurge, channels.size());
+                if (channel.isActive()) {
+                    return new Lease(channel.newSucceededFuture(), true);
+                }
             }
         }
         return connect(cluster);
@@ -125,7 +138,7 @@ final class BackendPool
         if (!channel.isActive()) {
             return;
         }
-        ArrayDeque<Channel> channels = idle.computeIfAbsent(cluster, ignored -> new ArrayDeque<>());
+        ArrayDeque<Channel> channels = idle.computeIfAbsent(cluster, ignored -> new Idle()).channels;
         if (channels.size() >= maxIdlePerCluster) {
             // connections closed while idle stay queued until met; drop them before refusing a live one
             channels.removeIf(candidate -> !candidate.isActive());
@@ -138,8 +151,37 @@ final class BackendPool
         channel.read();
     }
 
+    /** Idle pooled connections to a cluster, for tests. */
+    int idleConnections(ClusterId cluster)
+    {
+        Idle pooled = idle.get(cluster);
+        return pooled == null ? 0 : pooled.channels.size();
+    }
+
     EventLoop eventLoop()
     {
         return eventLoop;
+    }
+
+    /** Closes half of the connections no request needed since the last purge, least recently used first. */
+    private void purge()
+    {
+        for (Idle pooled : idle.values()) {
+            ArrayDeque<Channel> channels = pooled.channels;
+            channels.removeIf(channel -> !channel.isActive());
+            int surplus = Math.min(pooled.unusedSincePurge, channels.size()) / 2;
+            for (int i = 0; i < surplus; i++) {
+                channels.pollFirst().close();
+            }
+            pooled.unusedSincePurge = channels.size();
+        }
+    }
+
+    private static final class Idle
+    {
+        /** Most recently returned last. */
+        final ArrayDeque<Channel> channels = new ArrayDeque<>();
+        /** The fewest connections that were idle at once since the last purge: no request needed these. */
+        int unusedSincePurge;
     }
 }

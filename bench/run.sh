@@ -51,7 +51,8 @@ usage: bench/run.sh [options]
   --out FILE          also write every raw run as TSV to FILE
   --keep              keep the temporary work dir (configs, logs, raw results)
 env: GATEWAY_JAVA_OPTS (default "$JAVA_OPTS_DEFAULT"), NGINX_WORKERS (default auto),
-     GATEWAY_IO_THREADS, GATEWAY_TRANSPORT (server.io-threads / server.transport of the gateway)
+     GATEWAY_IO_THREADS, GATEWAY_TRANSPORT, GATEWAY_PURGE_INTERVAL (server.io-threads / server.transport /
+     backend.idle-purge-interval of the gateway)
 EOF
 }
 

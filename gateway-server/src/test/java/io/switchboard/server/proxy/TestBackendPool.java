@@ -58,12 +58,7 @@ final class TestBackendPool
             throws Exception
     {
         BackendPool pool = pool(Duration.ofMillis(200));
-        List<Channel> burst = borrow(pool, 16);
-        awaitOpen(16);
-        onLoop(() -> {
-            burst.forEach(channel -> pool.release(cluster.id(), channel));
-            return null;
-        });
+        openAndReturn(pool, 16);
         assertThat(onLoop(() -> pool.idleConnections(cluster.id()))).isEqualTo(16);
 
         // 16 -> 8 -> 4 -> 2 -> 1: a single connection left is kept until the idle timeout
@@ -78,12 +73,7 @@ final class TestBackendPool
             throws Exception
     {
         BackendPool pool = pool(Duration.ofMillis(500));
-        List<Channel> working = borrow(pool, 4);
-        awaitOpen(4);
-        onLoop(() -> {
-            working.forEach(channel -> pool.release(cluster.id(), channel));
-            return null;
-        });
+        openAndReturn(pool, 4);
         // all four are lent and returned many times per interval, as under a steady load of four at once
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1600);
         while (System.nanoTime() < end) {
@@ -112,6 +102,18 @@ final class TestBackendPool
         catch (IOException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** Opens {@code count} connections at once, as a burst does, and returns them all to the pool. */
+    private void openAndReturn(BackendPool pool, int count)
+            throws Exception
+    {
+        List<Channel> opened = borrow(pool, count);
+        awaitOpen(count);
+        onLoop(() -> {
+            opened.forEach(channel -> pool.release(cluster.id(), channel));
+            return null;
+        });
     }
 
     private List<Channel> borrow(BackendPool pool, int count)

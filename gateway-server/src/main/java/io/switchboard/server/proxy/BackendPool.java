@@ -12,8 +12,10 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.switchboard.core.Cluster;
 import io.switchboard.core.ClusterId;
 import io.switchboard.server.config.BackendConfig;
@@ -32,16 +34,34 @@ import java.util.concurrent.TimeUnit;
  * a burst opened stays untouched. Every purge interval the pool closes half of the connections that stayed idle
  * through the whole interval: a pool grown to thousands by a stall shrinks back within a minute, while a connection
  * that is borrowed now and then is kept until {@code idle-timeout}.
+ *
+ * <p>At most {@code max-connections} connections per cluster are open from one event loop: when a stall releases a
+ * backlog of requests at once, they queue for the connections there are instead of each opening its own, so a backlog
+ * costs the cluster no connection storm and the gateway no burst of connection state.
  */
 final class BackendPool
 {
     /** A borrowed connection, and whether it served an earlier request (then a failure may be a stale connection). */
     record Lease(ChannelFuture connected, boolean reused) {}
 
+    /** Who asks for a connection; called back on the pool's event loop, at once or when a connection frees up. */
+    interface Borrower
+    {
+        /** False once the borrower no longer needs the connection it asked for: it is then skipped. */
+        boolean waiting();
+
+        void leased(Lease lease);
+
+        /** No connection freed up within the connect timeout. */
+        void notLeased(Throwable cause);
+    }
+
     private final EventLoop eventLoop;
     private final Bootstrap bootstrap;
     private final int maxIdlePerCluster;
-    private final Map<ClusterId, Idle> idle = new HashMap<>();
+    private final int maxConnectionsPerCluster;
+    private final long connectTimeoutMillis;
+    private final Map<ClusterId, Connections> clusters = new HashMap<>();
     private final SslContext tls;
     private final long idleMillis;
 
@@ -52,8 +72,10 @@ final class BackendPool
     {
         this.eventLoop = requireNonNull(eventLoop, "eventLoop is null");
         this.maxIdlePerCluster = config.maxIdleConnections();
+        this.maxConnectionsPerCluster = config.maxConnections();
         this.tls = requireNonNull(tls, "tls is null");
         Duration connectTimeout = config.connectTimeout();
+        this.connectTimeoutMillis = connectTimeout.toMillis();
         long idleMillis = config.idleTimeout().toMillis();
         this.idleMillis = idleMillis;
         this.bootstrap = new Bootstrap()
@@ -95,31 +117,55 @@ final class BackendPool
             .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false))
             .setTrailersFactory(DefaultHttpHeadersFactory.trailersFactory().withValidation(false));
 
-    Lease acquire(Cluster cluster)
+    /**
+     * Lends {@code borrower} a connection to {@code cluster}: the most recently returned idle one, a new one while the
+     * cluster has fewer than {@code max-connections} on this event loop, or else the first one returned or closed,
+     * in the order borrowers asked. A borrower still waiting after the connect timeout is told so instead.
+     *
+     * @param fresh a new connection, never a pooled one (after a pooled one turned out stale)
+     */
+    void acquire(Cluster cluster, boolean fresh, Borrower borrower)
     {
-        Idle pooled = idle.get(cluster.id());
-        if (pooled != null) {
-            ArrayDeque<Channel> channels = pooled.channels;
-            while (!channels.isEmpty()) {
-                Channel channel = channels.pollLast();
-                pooled.unusedSincePurge = Math.min(pooled.unusedSincePurge, channels.size());
-                if (channel.isActive()) {
-                    return new Lease(channel.newSucceededFuture(), true);
-                }
+        Connections connections = connections(cluster.id());
+        if (!fresh) {
+            Channel pooled = connections.pollIdle();
+            if (pooled != null) {
+                borrower.leased(new Lease(pooled.newSucceededFuture(), true));
+                return;
             }
         }
-        return connect(cluster);
+        if (connections.open < maxConnectionsPerCluster) {
+            borrower.leased(new Lease(connect(cluster, connections), false));
+            return;
+        }
+        Waiter waiter = new Waiter(cluster, borrower);
+        waiter.timeout = eventLoop.schedule(() -> {
+            if (connections.waiting.remove(waiter) && borrower.waiting()) {
+                borrower.notLeased(new ConnectTimeoutException("no connection to cluster " + cluster.id() + " became free within "
+                        + connectTimeoutMillis + " ms: all " + maxConnectionsPerCluster + " of this thread's connections are busy"));
+            }
+        }, connectTimeoutMillis, TimeUnit.MILLISECONDS);
+        connections.waiting.addLast(waiter);
     }
 
-    /** A new connection, never a pooled one. */
-    Lease connect(Cluster cluster)
+    private ChannelFuture connect(Cluster cluster, Connections connections)
     {
-        if (!cluster.secure()) {
-            return new Lease(bootstrap.connect(cluster.uri().getHost(), cluster.port()), false);
-        }
+        ChannelFuture connecting = cluster.secure() ? secureBootstrap(cluster).connect(cluster.uri().getHost(), cluster.port())
+                : bootstrap.connect(cluster.uri().getHost(), cluster.port());
+        connections.open++;
+        // a connection that failed to connect is closed too: either way its place goes to the next waiter
+        connecting.channel().closeFuture().addListener(closed -> {
+            connections.open--;
+            serveWaiter(connections);
+        });
+        return connecting;
+    }
+
+    private Bootstrap secureBootstrap(Cluster cluster)
+    {
         String host = cluster.uri().getHost();
         int port = cluster.port();
-        Bootstrap secure = bootstrap.clone().handler(new ChannelInitializer<Channel>()
+        return bootstrap.clone().handler(new ChannelInitializer<Channel>()
         {
             @Override
             protected void initChannel(Channel channel)
@@ -129,7 +175,6 @@ final class BackendPool
                 addHttpHandlers(channel, idleMillis);
             }
         });
-        return new Lease(secure.connect(host, port), false);
     }
 
     /** Returns a connection whose response was read to the end; it keeps reading so that a close is noticed. */
@@ -138,7 +183,14 @@ final class BackendPool
         if (!channel.isActive()) {
             return;
         }
-        ArrayDeque<Channel> channels = idle.computeIfAbsent(cluster, ignored -> new Idle()).channels;
+        Connections connections = connections(cluster);
+        Waiter waiter = connections.nextWaiter();
+        if (waiter != null) {
+            // handed over once the exchange that returned it has ended, not from inside it
+            eventLoop.execute(() -> waiter.borrower.leased(new Lease(channel.newSucceededFuture(), true)));
+            return;
+        }
+        ArrayDeque<Channel> channels = connections.idle;
         if (channels.size() >= maxIdlePerCluster) {
             // connections closed while idle stay queued until met; drop them before refusing a live one
             channels.removeIf(candidate -> !candidate.isActive());
@@ -151,11 +203,33 @@ final class BackendPool
         channel.read();
     }
 
+    /** A connection closed: the first borrower still waiting gets a new one in its place. */
+    private void serveWaiter(Connections connections)
+    {
+        if (connections.open >= maxConnectionsPerCluster) {
+            return;
+        }
+        Waiter waiter = connections.nextWaiter();
+        if (waiter != null) {
+            waiter.borrower.leased(new Lease(connect(waiter.cluster, connections), false));
+        }
+    }
+
+    private Connections connections(ClusterId cluster)
+    {
+        Connections connections = clusters.get(cluster);
+        if (connections == null) {
+            connections = new Connections();
+            clusters.put(cluster, connections);
+        }
+        return connections;
+    }
+
     /** Idle pooled connections to a cluster, for tests. */
     int idleConnections(ClusterId cluster)
     {
-        Idle pooled = idle.get(cluster);
-        return pooled == null ? 0 : pooled.channels.size();
+        Connections connections = clusters.get(cluster);
+        return connections == null ? 0 : connections.idle.size();
     }
 
     EventLoop eventLoop()
@@ -166,22 +240,65 @@ final class BackendPool
     /** Closes half of the connections no request needed since the last purge, least recently used first. */
     private void purge()
     {
-        for (Idle pooled : idle.values()) {
-            ArrayDeque<Channel> channels = pooled.channels;
+        for (Connections connections : clusters.values()) {
+            ArrayDeque<Channel> channels = connections.idle;
             channels.removeIf(channel -> !channel.isActive());
-            int surplus = Math.min(pooled.unusedSincePurge, channels.size()) / 2;
+            int surplus = Math.min(connections.unusedSincePurge, channels.size()) / 2;
             for (int i = 0; i < surplus; i++) {
                 channels.pollFirst().close();
             }
-            pooled.unusedSincePurge = channels.size();
+            connections.unusedSincePurge = channels.size();
         }
     }
 
-    private static final class Idle
+    /** Connections to one cluster from this event loop. */
+    private static final class Connections
     {
-        /** Most recently returned last. */
-        final ArrayDeque<Channel> channels = new ArrayDeque<>();
+        /** Idle connections, most recently returned last. */
+        final ArrayDeque<Channel> idle = new ArrayDeque<>();
+        /** Borrowers waiting for a connection because {@link #open} reached the limit, first come first served. */
+        final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
         /** The fewest connections that were idle at once since the last purge: no request needed these. */
         int unusedSincePurge;
+        /** Connections connecting, lent or idle. */
+        int open;
+
+        Channel pollIdle()
+        {
+            while (!idle.isEmpty()) {
+                Channel channel = idle.pollLast();
+                unusedSincePurge = Math.min(unusedSincePurge, idle.size());
+                if (channel.isActive()) {
+                    return channel;
+                }
+            }
+            return null;
+        }
+
+        /** The first waiter whose borrower still wants a connection, its timeout cancelled; those that gave up are dropped. */
+        Waiter nextWaiter()
+        {
+            while (!waiting.isEmpty()) {
+                Waiter waiter = waiting.pollFirst();
+                waiter.timeout.cancel(false);
+                if (waiter.borrower.waiting()) {
+                    return waiter;
+                }
+            }
+            return null;
+        }
+    }
+
+    private static final class Waiter
+    {
+        final Cluster cluster;
+        final Borrower borrower;
+        ScheduledFuture<?> timeout;
+
+        Waiter(Cluster cluster, Borrower borrower)
+        {
+            this.cluster = cluster;
+            this.borrower = borrower;
+        }
     }
 }

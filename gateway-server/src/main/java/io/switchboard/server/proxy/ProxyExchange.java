@@ -58,6 +58,7 @@ import org.slf4j.LoggerFactory;
  * client can take more, so memory stays bounded whatever the response size.
  */
 final class ProxyExchange
+        implements BackendPool.Borrower
 {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
     private static final HeaderFamily[] FAMILIES = HeaderFamily.values();
@@ -135,7 +136,18 @@ final class ProxyExchange
     {
         this.target = first;
         tried.add(first.cluster().id());
-        BackendPool.Lease lease = fresh ? pool.connect(first.cluster()) : pool.acquire(first.cluster());
+        pool.acquire(first.cluster(), fresh, this);
+    }
+
+    @Override
+    public boolean waiting()
+    {
+        return !done;
+    }
+
+    @Override
+    public void leased(BackendPool.Lease lease)
+    {
         reused = lease.reused();
         ChannelFuture connected = lease.connected();
         if (connected.isDone()) {
@@ -144,6 +156,12 @@ final class ProxyExchange
         else {
             connected.addListener((ChannelFutureListener) this::onConnected);
         }
+    }
+
+    @Override
+    public void notLeased(Throwable cause)
+    {
+        onBackendFailure(BackendFailure.CONNECT, cause);
     }
 
     private void onConnected(ChannelFuture connected)

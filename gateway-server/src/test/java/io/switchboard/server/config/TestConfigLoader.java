@@ -57,6 +57,7 @@ final class TestConfigLoader
                 backend:
                   response-timeout: 2m
                   idle-purge-interval: 250ms
+                  max-connections: 64
                 clusters:
                   - {id: a, uri: "http://h:1", routing-group: g}
                 """);
@@ -65,6 +66,7 @@ final class TestConfigLoader
         assertThat(config.health().interval()).isEqualTo(Duration.ofMillis(500));
         assertThat(config.backend().responseTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(config.backend().idlePurgeInterval()).isEqualTo(Duration.ofMillis(250));
+        assertThat(config.backend().maxConnections()).isEqualTo(64);
     }
 
     @Test
@@ -117,6 +119,12 @@ final class TestConfigLoader
                 clusters:
                   - {id: a, uri: "http://h:1", routing-group: g}
                 """, "backend.idle-purge-interval: must be positive");
+        assertInvalid("""
+                backend:
+                  max-connections: 0
+                clusters:
+                  - {id: a, uri: "http://h:1", routing-group: g}
+                """, "backend.max-connections: must be at least 1");
         assertInvalid("""
                 routing:
                   query-map-size: 1000000000

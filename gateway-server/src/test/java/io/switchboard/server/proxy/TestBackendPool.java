@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -80,7 +81,9 @@ final class TestBackendPool
             onLoop(() -> {
                 List<Channel> lent = new ArrayList<>();
                 for (int i = 0; i < 4; i++) {
-                    BackendPool.Lease lease = pool.acquire(cluster.cluster());
+                    Borrower borrower = new Borrower();
+                    pool.acquire(cluster.cluster(), false, borrower);
+                    BackendPool.Lease lease = borrower.lease.getNow(null);
                     assertThat(lease.reused()).isTrue();
                     lent.add(lease.connected().channel());
                 }
@@ -93,9 +96,80 @@ final class TestBackendPool
         assertThat(cluster.accepted()).isEqualTo(4);
     }
 
+    @Test
+    void requestsBeyondTheConnectionLimitWaitForAConnectionToBeReturned()
+            throws Exception
+    {
+        BackendPool pool = pool(Duration.ofSeconds(5), 2, Duration.ofSeconds(10));
+        List<Channel> lent = borrow(pool, 2);
+        Borrower third = new Borrower();
+        onLoop(() -> {
+            pool.acquire(cluster.cluster(), false, third);
+            return null;
+        });
+        awaitOpen(2);
+        assertThat(third.lease).isNotDone();
+
+        onLoop(() -> {
+            pool.release(cluster.id(), lent.get(0));
+            return null;
+        });
+        BackendPool.Lease lease = third.lease.get(10, TimeUnit.SECONDS);
+        assertThat(lease.reused()).isTrue();
+        assertThat(lease.connected().channel()).isSameAs(lent.get(0));
+        assertThat(cluster.accepted()).isEqualTo(2);
+    }
+
+    @Test
+    void aClosedConnectionMakesRoomForTheNextWaiterAndOnesThatGaveUpAreSkipped()
+            throws Exception
+    {
+        BackendPool pool = pool(Duration.ofSeconds(5), 1, Duration.ofSeconds(10));
+        List<Channel> lent = borrow(pool, 1);
+        Borrower gaveUp = new Borrower();
+        Borrower next = new Borrower();
+        onLoop(() -> {
+            pool.acquire(cluster.cluster(), false, gaveUp);
+            pool.acquire(cluster.cluster(), false, next);
+            gaveUp.waiting = false;
+            return null;
+        });
+        lent.get(0).close().sync();
+
+        BackendPool.Lease lease = next.lease.get(10, TimeUnit.SECONDS);
+        assertThat(lease.reused()).isFalse();
+        assertThat(lease.connected().sync().channel().isActive()).isTrue();
+        assertThat(gaveUp.lease).isNotDone();
+        awaitOpen(1);
+        assertThat(cluster.accepted()).isEqualTo(2);
+    }
+
+    @Test
+    void aRequestStillWaitingAfterTheConnectTimeoutIsToldWhy()
+            throws Exception
+    {
+        BackendPool pool = pool(Duration.ofSeconds(5), 1, Duration.ofMillis(200));
+        borrow(pool, 1);
+        Borrower waiting = new Borrower();
+        onLoop(() -> {
+            pool.acquire(cluster.cluster(), false, waiting);
+            return null;
+        });
+
+        assertThat(waiting.lease).failsWithin(10, TimeUnit.SECONDS)
+                .withThrowableThat()
+                .withMessageContaining("no connection to cluster alpha became free within 200 ms: all 1 of this thread's connections are busy");
+        assertThat(cluster.accepted()).isEqualTo(1);
+    }
+
     private BackendPool pool(Duration purgeInterval)
     {
-        BackendConfig config = new BackendConfig(null, null, Duration.ofMinutes(5), null, purgeInterval, null);
+        return pool(purgeInterval, null, null);
+    }
+
+    private BackendPool pool(Duration purgeInterval, Integer maxConnections, Duration connectTimeout)
+    {
+        BackendConfig config = new BackendConfig(connectTimeout, null, Duration.ofMinutes(5), null, maxConnections, purgeInterval, null);
         try {
             return new BackendPool(loop, NioSocketChannel.class, config, SslContextBuilder.forClient().build());
         }
@@ -122,7 +196,9 @@ final class TestBackendPool
         List<ChannelFuture> connecting = onLoop(() -> {
             List<ChannelFuture> futures = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                futures.add(pool.acquire(cluster.cluster()).connected());
+                Borrower borrower = new Borrower();
+                pool.acquire(cluster.cluster(), false, borrower);
+                futures.add(borrower.lease.getNow(null).connected());
             }
             return futures;
         });
@@ -147,6 +223,32 @@ final class TestBackendPool
             Thread.sleep(10);
         }
         assertThat(cluster.open()).isEqualTo(expected);
+    }
+
+    /** Records the lease it is given, or why it got none. */
+    private static final class Borrower
+            implements BackendPool.Borrower
+    {
+        final CompletableFuture<BackendPool.Lease> lease = new CompletableFuture<>();
+        volatile boolean waiting = true;
+
+        @Override
+        public boolean waiting()
+        {
+            return waiting;
+        }
+
+        @Override
+        public void leased(BackendPool.Lease lease)
+        {
+            this.lease.complete(lease);
+        }
+
+        @Override
+        public void notLeased(Throwable cause)
+        {
+            lease.completeExceptionally(cause);
+        }
     }
 
     /** A cluster that accepts connections, never answers, and counts the connections still open. */

@@ -1,45 +1,65 @@
 package io.switchboard.routing;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.RemovalCause;
+import static java.util.Objects.requireNonNull;
+
 import io.switchboard.core.ClusterId;
 import io.switchboard.core.QueryId;
 
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * The gateway's own view of load: queries it submitted since each cluster's load was last probed (so a burst
  * between two probes is spread), and queries in flight from submission to their end.
  *
- * <p>A query whose end this gateway never sees (its client moved to another replica) leaves the in-flight count after
- * {@code idleExpiry} without a poll.
+ * <p>A query whose end this gateway never sees (its client moved to another replica) leaves the in-flight count once
+ * it went {@code idleExpiry} without a poll, at the next {@link #expireIdle} (the load prober's round). A poll only
+ * stamps its query's entry: no cache bookkeeping on the hottest path of the gateway. Beyond {@code maximumQueries}
+ * a new query displaces the least recently polled of a sample of entries, as Redis approximates LRU.
  */
 public final class LoadTracker
 {
+    private static final int EVICTION_SAMPLE = 32;
+
     private final Map<ClusterId, AtomicInteger> sinceProbe = new ConcurrentHashMap<>();
     private final Map<ClusterId, AtomicInteger> inFlight = new ConcurrentHashMap<>();
-    private final Cache<QueryId, InFlight> running;
+    private final ConcurrentHashMap<QueryId, InFlight> running = new ConcurrentHashMap<>();
+    private final long idleExpiryNanos;
+    private final long maximumQueries;
+    private final LongSupplier nanoTime;
 
     /** @param onEnd run once when the query ends, is cancelled or expires: gives back its concurrency permit */
-    private record InFlight(ClusterId cluster, Runnable onEnd) {}
+    private static final class InFlight
+    {
+        final ClusterId cluster;
+        final Runnable onEnd;
+        volatile long lastSeenNanos;
+
+        InFlight(ClusterId cluster, Runnable onEnd, long now)
+        {
+            this.cluster = cluster;
+            this.onEnd = onEnd;
+            this.lastSeenNanos = now;
+        }
+    }
 
     public LoadTracker(Duration idleExpiry, long maximumQueries)
     {
-        this.running = Caffeine.newBuilder()
-                .expireAfterAccess(idleExpiry)
-                .maximumSize(maximumQueries)
-                .executor(Runnable::run)
-                .removalListener((QueryId query, InFlight entry, RemovalCause cause) -> {
-                    if (entry != null && cause != RemovalCause.REPLACED) {
-                        counter(inFlight, entry.cluster()).decrementAndGet();
-                        entry.onEnd().run();
-                    }
-                })
-                .build();
+        this(idleExpiry, maximumQueries, System::nanoTime);
+    }
+
+    public LoadTracker(Duration idleExpiry, long maximumQueries, LongSupplier nanoTime)
+    {
+        this.idleExpiryNanos = idleExpiry.toNanos();
+        if (maximumQueries < 1) {
+            throw new IllegalArgumentException("maximumQueries must be positive");
+        }
+        this.maximumQueries = maximumQueries;
+        this.nanoTime = requireNonNull(nanoTime, "nanoTime is null");
     }
 
     /** A query was sent to the cluster; counted until the next probe of the cluster's load. */
@@ -67,7 +87,11 @@ public final class LoadTracker
      */
     public void started(QueryId query, ClusterId cluster, Runnable onEnd)
     {
-        if (running.asMap().putIfAbsent(query, new InFlight(cluster, onEnd)) == null) {
+        if (running.size() >= maximumQueries) {
+            evictOne();
+        }
+        InFlight entry = new InFlight(cluster, onEnd, nanoTime.getAsLong());
+        if (running.putIfAbsent(query, entry) == null) {
             counter(inFlight, cluster).incrementAndGet();
         }
         else {
@@ -79,18 +103,29 @@ public final class LoadTracker
     /** A follow-up of the query was seen: it is still running. */
     public void polled(QueryId query)
     {
-        running.getIfPresent(query);
+        InFlight entry = running.get(query);
+        if (entry != null) {
+            entry.lastSeenNanos = nanoTime.getAsLong();
+        }
     }
 
     public void ended(QueryId query)
     {
-        running.invalidate(query);
+        InFlight entry = running.remove(query);
+        if (entry != null) {
+            end(entry);
+        }
     }
 
-    /** Drops queries idle past the expiry now rather than at the next access; for periodic housekeeping. */
+    /** Drops the queries that went without a poll for longer than the expiry; the load prober calls it each round. */
     public void expireIdle()
     {
-        running.cleanUp();
+        long cutoff = nanoTime.getAsLong() - idleExpiryNanos;
+        running.forEach((query, entry) -> {
+            if (entry.lastSeenNanos - cutoff < 0 && running.remove(query, entry)) {
+                end(entry);
+            }
+        });
     }
 
     public int inFlight(ClusterId cluster)
@@ -101,6 +136,35 @@ public final class LoadTracker
     public int submittedSinceProbe(ClusterId cluster)
     {
         return counter(sinceProbe, cluster).get();
+    }
+
+    /** Queries tracked now. */
+    public int tracked()
+    {
+        return running.size();
+    }
+
+    private void evictOne()
+    {
+        QueryId oldest = null;
+        InFlight oldestEntry = null;
+        Iterator<Map.Entry<QueryId, InFlight>> entries = running.entrySet().iterator();
+        for (int i = 0; i < EVICTION_SAMPLE && entries.hasNext(); i++) {
+            Map.Entry<QueryId, InFlight> candidate = entries.next();
+            if (oldestEntry == null || candidate.getValue().lastSeenNanos - oldestEntry.lastSeenNanos < 0) {
+                oldest = candidate.getKey();
+                oldestEntry = candidate.getValue();
+            }
+        }
+        if (oldest != null && running.remove(oldest, oldestEntry)) {
+            end(oldestEntry);
+        }
+    }
+
+    private void end(InFlight entry)
+    {
+        counter(inFlight, entry.cluster).decrementAndGet();
+        entry.onEnd.run();
     }
 
     private static AtomicInteger counter(Map<ClusterId, AtomicInteger> counters, ClusterId cluster)

@@ -19,22 +19,26 @@ public final class RouteRequestReader
      */
     public static RouteRequest read(Map<String, String> headers, CharSequence sql)
     {
-        HeaderFamily family = HeaderFamily.of(name -> headers.get(name.toLowerCase(Locale.ROOT)));
-        Set<String> tags = new HashSet<>();
-        String tagHeader = headers.get(family.clientTags().toLowerCase(Locale.ROOT));
+        // made immutable once here: the record keeps an immutable map as it is
+        Map<String, String> names = Map.copyOf(headers);
+        HeaderFamily family = HeaderFamily.of(name -> names.get(name.toLowerCase(Locale.ROOT)));
+        String tagHeader = names.get(family.clientTags().toLowerCase(Locale.ROOT));
+        Set<String> tags = Set.of();
         if (tagHeader != null) {
+            Set<String> parsed = new HashSet<>();
             for (String tag : tagHeader.split(",")) {
                 if (!tag.isBlank()) {
-                    tags.add(tag.trim());
+                    parsed.add(tag.trim());
                 }
             }
+            tags = Set.copyOf(parsed);
         }
         return new RouteRequest(
-                Optional.ofNullable(headers.get(family.user().toLowerCase(Locale.ROOT))),
-                Optional.ofNullable(headers.get(family.source().toLowerCase(Locale.ROOT))),
+                Optional.ofNullable(names.get(family.user().toLowerCase(Locale.ROOT))),
+                Optional.ofNullable(names.get(family.source().toLowerCase(Locale.ROOT))),
                 tags,
-                headers,
+                names,
                 StatementKind.of(sql),
-                Optional.ofNullable(headers.get(family.routingGroup().toLowerCase(Locale.ROOT))));
+                Optional.ofNullable(names.get(family.routingGroup().toLowerCase(Locale.ROOT))));
     }
 }

@@ -1,0 +1,83 @@
+package io.switchboard.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.core.ClusterId;
+import io.switchboard.core.QueryId;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** Queries in flight per cluster: counted from start to end, and forgotten when they go unpolled too long. */
+final class TestLoadTracker
+{
+    private static final ClusterId ALPHA = new ClusterId("alpha");
+    private static final ClusterId BETA = new ClusterId("beta");
+
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+
+    @Test
+    void aQueryCountsFromItsStartToItsEndAndGivesItsPermitBackOnce()
+    {
+        LoadTracker tracker = new LoadTracker(Duration.ofMinutes(1), 100, now::get);
+        AtomicInteger permitsBack = new AtomicInteger();
+
+        tracker.started(query(1), ALPHA, permitsBack::incrementAndGet);
+        tracker.started(query(2), BETA);
+        assertThat(tracker.inFlight(ALPHA)).isEqualTo(1);
+        assertThat(tracker.inFlight(BETA)).isEqualTo(1);
+
+        tracker.ended(query(1));
+        tracker.ended(query(1));
+        assertThat(tracker.inFlight(ALPHA)).isZero();
+        assertThat(permitsBack).hasValue(1);
+    }
+
+    @Test
+    void aQueryUnpolledForTheExpiryIsForgottenAndAPolledOneIsKept()
+    {
+        LoadTracker tracker = new LoadTracker(Duration.ofSeconds(30), 100, now::get);
+        AtomicInteger permitsBack = new AtomicInteger();
+        tracker.started(query(1), ALPHA, permitsBack::incrementAndGet);
+        tracker.started(query(2), ALPHA, permitsBack::incrementAndGet);
+
+        advance(Duration.ofSeconds(20));
+        tracker.polled(query(2));
+        advance(Duration.ofSeconds(20));
+        tracker.expireIdle();
+
+        assertThat(tracker.inFlight(ALPHA)).isEqualTo(1);
+        assertThat(permitsBack).hasValue(1);
+        advance(Duration.ofSeconds(31));
+        tracker.expireIdle();
+        assertThat(tracker.inFlight(ALPHA)).isZero();
+        assertThat(permitsBack).hasValue(2);
+    }
+
+    @Test
+    void beyondTheMaximumANewQueryDisplacesAnOlderOne()
+    {
+        LoadTracker tracker = new LoadTracker(Duration.ofMinutes(1), 10, now::get);
+        AtomicInteger permitsBack = new AtomicInteger();
+        for (int i = 0; i < 25; i++) {
+            advance(Duration.ofMillis(1));
+            tracker.started(query(i), ALPHA, permitsBack::incrementAndGet);
+        }
+
+        assertThat(tracker.tracked()).isEqualTo(10);
+        assertThat(tracker.inFlight(ALPHA)).isEqualTo(10);
+        assertThat(permitsBack).hasValue(15);
+    }
+
+    private void advance(Duration duration)
+    {
+        now.addAndGet(duration.toNanos());
+    }
+
+    private static QueryId query(int n)
+    {
+        return new QueryId("20261127_000000_%05d_abcde".formatted(n));
+    }
+}

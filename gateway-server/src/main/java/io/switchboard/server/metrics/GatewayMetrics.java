@@ -264,6 +264,13 @@ public final class GatewayMetrics
         Counter.builder("switchboard.backend.connect.failures").description("Failed connections to a cluster").tag("cluster", cluster).register(registry).increment();
     }
 
+    /** A request waited the whole connect timeout for one of the cluster's connections ({@code backend.max-connections}) to free up. */
+    public void connectionWaitTimeout(String cluster)
+    {
+        Counter.builder("switchboard.backend.connection.wait.timeouts").description("Requests that found every connection to a cluster busy for the whole connect timeout")
+                .tag("cluster", cluster).register(registry).increment();
+    }
+
     public void ejection(ClusterId cluster)
     {
         Counter.builder("switchboard.cluster.ejections").description("Outlier ejections of a cluster").tag("cluster", cluster.value()).register(registry).increment();

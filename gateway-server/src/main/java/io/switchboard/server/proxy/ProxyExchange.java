@@ -103,6 +103,8 @@ final class ProxyExchange
     private long firstResponseNanos;
     private boolean prepared;
     private String clientForwardedFor;
+    /** The forwarding headers were set for an earlier attempt at another cluster. */
+    private boolean forwardingSet;
     /** The submission's concurrency permit until the query is known to the load tracker, which gives it back at the end. */
     private ConcurrencyLimits.Permit permit;
 
@@ -161,6 +163,7 @@ final class ProxyExchange
     @Override
     public void notLeased(Throwable cause)
     {
+        context.metrics().connectionWaitTimeout(target.cluster().id().value());
         onBackendFailure(BackendFailure.CONNECT, cause);
     }
 
@@ -217,8 +220,7 @@ final class ProxyExchange
         if (!prepared) {
             prepared = true;
             clientForwardedFor = headers.get("X-Forwarded-For");
-            ProxyHeaders.removeHopByHop(headers);
-            ProxyHeaders.removeForwarding(headers);
+            ProxyHeaders.removeHopByHopAndForwarding(headers);
             // the gateway already holds the whole body: the cluster must not be asked to confirm it
             headers.remove(HttpHeaderNames.EXPECT);
             if (request.content().isReadable() || request.method().equals(HttpMethod.POST) || request.method().equals(HttpMethod.PUT)) {
@@ -237,13 +239,15 @@ final class ProxyExchange
         }
         headers.set(HttpHeaderNames.HOST, target.cluster().hostHeader());
         if (target.cluster().forwardHeaders()) {
+            forwardingSet = true;
             headers.set("X-Forwarded-For", clientForwardedFor == null ? info.clientAddress() : clientForwardedFor + ", " + info.clientAddress());
             java.net.URI base = java.net.URI.create(info.publicBase());
             headers.set("X-Forwarded-Proto", base.getScheme());
             headers.set("X-Forwarded-Host", base.getRawAuthority());
         }
-        else {
+        else if (forwardingSet) {
             // a failover from a cluster that takes forwarding headers to one that refuses them
+            forwardingSet = false;
             ProxyHeaders.removeForwarding(headers);
         }
         return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), target.backendTarget(), request.content().retainedDuplicate(),

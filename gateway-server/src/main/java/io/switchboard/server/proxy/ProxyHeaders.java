@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -64,13 +65,13 @@ final class ProxyHeaders
      */
     static void removeHopByHop(HttpHeaders headers)
     {
-        Set<String> named = connectionTokens(headers);
-        for (AsciiString name : HOP_BY_HOP) {
-            headers.remove(name);
-        }
-        for (String name : named) {
-            headers.remove(name);
-        }
+        remove(headers, false);
+    }
+
+    /** Removes the hop-by-hop headers and the forwarding ones ({@code X-Forwarded-*}, {@code X-Real-IP}, {@code Forwarded}). */
+    static void removeHopByHopAndForwarding(HttpHeaders headers)
+    {
+        remove(headers, true);
     }
 
     /** Removes {@code X-Forwarded-*}, {@code X-Real-IP} and {@code Forwarded}. */
@@ -78,6 +79,77 @@ final class ProxyHeaders
     {
         for (AsciiString name : FORWARDING) {
             headers.remove(name);
+        }
+    }
+
+    /**
+     * One pass over the message's headers, which are few, rather than a lookup of every name that might be there;
+     * only what is found is removed.
+     */
+    private static void remove(HttpHeaders headers, boolean forwarding)
+    {
+        List<CharSequence> found = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> entries = headers.iteratorCharSequence(); entries.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> header = entries.next();
+            CharSequence name = header.getKey();
+            int kind = kindOf(name);
+            if (kind == KEEP || (kind == FORWARDING_HEADER && !forwarding)) {
+                continue;
+            }
+            if (found == null) {
+                found = new ArrayList<>(4);
+            }
+            found.add(name);
+            if (kind == CONNECTION_HEADER) {
+                addConnectionTokens(header.getValue().toString(), found);
+            }
+        }
+        if (found != null) {
+            for (CharSequence name : found) {
+                headers.remove(name);
+            }
+        }
+    }
+
+    private static final int KEEP = 0;
+    private static final int HOP_BY_HOP_HEADER = 1;
+    private static final int FORWARDING_HEADER = 2;
+    private static final int CONNECTION_HEADER = 3;
+    /** The names above by length, for a lookup without lower-casing each name. */
+    private static final AsciiString[][] NAMES_BY_LENGTH = new AsciiString[32][];
+
+    static {
+        List<List<AsciiString>> byLength = new ArrayList<>();
+        for (int i = 0; i < NAMES_BY_LENGTH.length; i++) {
+            byLength.add(new ArrayList<>());
+        }
+        HOP_BY_HOP.forEach(name -> byLength.get(name.length()).add(name));
+        FORWARDING.forEach(name -> byLength.get(name.length()).add(name));
+        for (int i = 0; i < NAMES_BY_LENGTH.length; i++) {
+            NAMES_BY_LENGTH[i] = byLength.get(i).toArray(AsciiString[]::new);
+        }
+    }
+
+    private static int kindOf(CharSequence name)
+    {
+        if (name.length() >= NAMES_BY_LENGTH.length) {
+            return KEEP;
+        }
+        for (AsciiString candidate : NAMES_BY_LENGTH[name.length()]) {
+            if (candidate.contentEqualsIgnoreCase(name)) {
+                return candidate.equals(HttpHeaderNames.CONNECTION) ? CONNECTION_HEADER : HOP_BY_HOP.contains(candidate) ? HOP_BY_HOP_HEADER : FORWARDING_HEADER;
+            }
+        }
+        return KEEP;
+    }
+
+    private static void addConnectionTokens(String value, List<CharSequence> names)
+    {
+        for (String token : value.split(",")) {
+            String trimmed = token.trim();
+            if (!trimmed.isEmpty() && !trimmed.equalsIgnoreCase("keep-alive") && !trimmed.equalsIgnoreCase("close")) {
+                names.add(trimmed);
+            }
         }
     }
 

@@ -114,6 +114,9 @@ final class TestClusterConnectionLimit
         assertThat(body.at("/error/errorName").asText()).isEqualTo("CLUSTER_UNREACHABLE");
         assertThat(body.at("/error/message").asText()).contains("no connection to cluster broken became free within 1500 ms");
         assertThat(JSON.readTree(held.get().body()).at("/error/errorName").asText()).isEqualTo("CLUSTER_TIMEOUT");
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminAddress().getPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).contains("switchboard_backend_connection_wait_timeouts_total{cluster=\"broken\"} 1.0");
     }
 
     private HttpResponse<String> submit(String sql, String user)

@@ -143,7 +143,8 @@ start_gateway() {
   # a private copy: a rebuild of the jar during the benchmark must not pull it from under the JVM
   cp "$jar" "$WORK/switchboard.jar"
   # shellcheck disable=SC2086
-  java $GATEWAY_JAVA_OPTS -jar "$WORK/switchboard.jar" --config "$WORK/gateway.yaml" --ready-file "$WORK/gateway.ready" \
+  # MALLOC_ARENA_MAX as bin/switchboard and the container image set it
+  MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" java $GATEWAY_JAVA_OPTS -jar "$WORK/switchboard.jar" --config "$WORK/gateway.yaml" --ready-file "$WORK/gateway.ready" \
     >"$WORK/gateway.log" 2>&1 &
   GW_PID=$!
   log "gateway starting (pid $GW_PID): java $GATEWAY_JAVA_OPTS -jar $jar"

@@ -25,7 +25,7 @@ import java.util.function.Function;
  * The socket layer of every Netty channel of the gateway: io_uring, epoll or NIO.
  *
  * <p>{@code auto} takes epoll, then NIO. io_uring is taken only when named: it serves a few busy connections with
- * less CPU than epoll, but thousands of mostly idle ones with far more (see the README's benchmarks). A transport
+ * less CPU than epoll, but holds thousands of mostly idle ones in more memory (see the README's benchmarks). A transport
  * named explicitly must be there, or start-up stops and says why.
  */
 public enum Transport

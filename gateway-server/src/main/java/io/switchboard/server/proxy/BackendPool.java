@@ -7,12 +7,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -187,7 +187,14 @@ final class BackendPool
         Waiter waiter = connections.nextWaiter();
         if (waiter != null) {
             // handed over once the exchange that returned it has ended, not from inside it
-            eventLoop.execute(() -> waiter.borrower.leased(new Lease(channel.newSucceededFuture(), true)));
+            eventLoop.execute(() -> {
+                if (waiter.borrower.waiting()) {
+                    waiter.borrower.leased(new Lease(channel.newSucceededFuture(), true));
+                }
+                else {
+                    release(cluster, channel);
+                }
+            });
             return;
         }
         ArrayDeque<Channel> channels = connections.idle;

@@ -35,6 +35,7 @@ final class MisbehavingTrino
     });
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger queries = new AtomicInteger();
+    private final AtomicInteger silentPolls = new AtomicInteger();
 
     MisbehavingTrino()
             throws IOException
@@ -106,7 +107,10 @@ final class MisbehavingTrino
     {
         String half = "{\"id\":\"20261126_000000_00001_broken\",\"nextUri\":\"" + uri() + "/v1/statement/executing/x/y/2\",\"stats\":{\"state\":\"RUN";
         switch (mode) {
-            case "silent" -> in.read();
+            case "silent" -> {
+                silentPolls.incrementAndGet();
+                in.read();
+            }
             case "garbage" -> respond(out, 200, "{{{ this is not JSON ]]]");
             case "truncated" -> {
                 out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n" + half).getBytes(UTF_8));
@@ -164,6 +168,12 @@ final class MisbehavingTrino
             }
         }
         return 0;
+    }
+
+    /** Polls of "silent" queries that arrived and are held unanswered. */
+    public int silentPolls()
+    {
+        return silentPolls.get();
     }
 
     @Override

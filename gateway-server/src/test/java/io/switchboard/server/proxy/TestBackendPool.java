@@ -140,8 +140,9 @@ final class TestBackendPool
         assertThat(lease.reused()).isFalse();
         assertThat(lease.connected().sync().channel().isActive()).isTrue();
         assertThat(gaveUp.lease).isNotDone();
+        // the cluster counts a connection once its accept returns, which may be after the gateway's side connected
+        awaitAccepted(2);
         awaitOpen(1);
-        assertThat(cluster.accepted()).isEqualTo(2);
     }
 
     @Test
@@ -159,6 +160,7 @@ final class TestBackendPool
         assertThat(waiting.lease).failsWithin(10, TimeUnit.SECONDS)
                 .withThrowableThat()
                 .withMessageContaining("no connection to cluster alpha became free within 200 ms: all 1 of this thread's connections are busy");
+        awaitOpen(1);
         assertThat(cluster.accepted()).isEqualTo(1);
     }
 
@@ -213,6 +215,16 @@ final class TestBackendPool
             throws Exception
     {
         return loop.submit(task).get(10, TimeUnit.SECONDS);
+    }
+
+    private void awaitAccepted(int expected)
+            throws InterruptedException
+    {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (cluster.accepted() < expected && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(cluster.accepted()).isEqualTo(expected);
     }
 
     private void awaitOpen(int expected)

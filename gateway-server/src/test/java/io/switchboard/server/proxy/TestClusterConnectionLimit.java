@@ -103,8 +103,12 @@ final class TestClusterConnectionLimit
         String silent = JSON.readTree(submit("silent", "test").body()).get("nextUri").asText();
         String garbage = JSON.readTree(submit("garbage", "test").body()).get("nextUri").asText();
         // the silent poll holds the cluster's only connection until the response timeout
+        int silentBefore = broken.silentPolls();
         CompletableFuture<HttpResponse<String>> held = http.sendAsync(HttpRequest.newBuilder(URI.create(silent)).timeout(HANG).build(), HttpResponse.BodyHandlers.ofString());
-        Thread.sleep(200);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (broken.silentPolls() == silentBefore && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
 
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(garbage)).timeout(HANG).build(), HttpResponse.BodyHandlers.ofString());
 

@@ -98,7 +98,7 @@ public final class ProxyServer
                                 // during one whose answer the client stopped reading, too (FrontendHandler decides).
                                 // Reads only: watching writes would put a listener on every write.
                                 .addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
-                                .addLast(BodilessRequests.NAME, new BodilessRequests())
+                                .addLast(WholeRequests.NAME, new WholeRequests(config.maxRequestBody().bytes()))
                                 .addLast("aggregator", new HttpObjectAggregator(config.maxRequestBody().bytes()))
                                 .addLast(RequestGuard.CHECK, guard.check())
                                 .addLast(FrontendHandler.NAME, new FrontendHandler(context, pools.get(channel.eventLoop())));

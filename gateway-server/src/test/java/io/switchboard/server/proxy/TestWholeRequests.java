@@ -3,6 +3,7 @@ package io.switchboard.server.proxy;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -15,7 +16,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-class TestBodilessRequests
+class TestWholeRequests
 {
     @Test
     void aPollIsWholeBeforeTheAggregatorAndKeepsItsHeadAndHeaders()
@@ -43,6 +44,37 @@ class TestBodilessRequests
         assertThat(requests).extracting(FullHttpRequest::uri).containsExactly("/a", "/v1/statement", "/v1/statement", "/b");
         assertThat(requests).extracting(request -> request.content().toString(US_ASCII)).containsExactly("", "SELECT 1", "SELECT 2", "");
         requests.forEach(FullHttpRequest::release);
+    }
+
+    @Test
+    void aSubmissionWhoseSqlCameWithItsHeadTakesTheDecodersBufferAsItIs()
+    {
+        List<FullHttpRequest> requests = decode("POST /v1/statement HTTP/1.1\r\nHost: gw\r\nContent-Length: 8\r\nX-Trino-User: bob\r\n\r\nSELECT 1");
+
+        assertThat(requests).hasSize(1);
+        FullHttpRequest submission = requests.get(0);
+        assertThat(submission.content()).isNotInstanceOf(CompositeByteBuf.class);
+        assertThat(submission.content().toString(US_ASCII)).isEqualTo("SELECT 1");
+        assertThat(submission.headers().get("X-Trino-User")).isEqualTo("bob");
+        submission.release();
+    }
+
+    @Test
+    void aBodyInSeveralReadsIsGatheredAndOneOverTheLimitRefused()
+    {
+        EmbeddedChannel channel = channel();
+        channel.writeInbound(Unpooled.copiedBuffer("POST /v1/statement HTTP/1.1\r\nHost: gw\r\nContent-Length: 10\r\n\r\nSELECT", US_ASCII));
+        assertThat((Object) channel.readInbound()).isNull();
+        channel.writeInbound(Unpooled.copiedBuffer(" 42;", US_ASCII));
+        FullHttpRequest split = channel.readInbound();
+        assertThat(split.content().toString(US_ASCII)).isEqualTo("SELECT 42;");
+        split.release();
+
+        channel.writeInbound(Unpooled.copiedBuffer("POST /v1/statement HTTP/1.1\r\nHost: gw\r\nContent-Length: 2000\r\n\r\n", US_ASCII));
+        io.netty.buffer.ByteBuf answer = channel.readOutbound();
+        assertThat(answer.toString(US_ASCII)).startsWith("HTTP/1.1 413");
+        answer.release();
+        channel.finishAndReleaseAll();
     }
 
     @Test
@@ -75,6 +107,6 @@ class TestBodilessRequests
 
     private static EmbeddedChannel channel()
     {
-        return new EmbeddedChannel(new HttpServerCodec(), new BodilessRequests(), new HttpObjectAggregator(1024));
+        return new EmbeddedChannel(new HttpServerCodec(), new WholeRequests(1024), new HttpObjectAggregator(1024));
     }
 }

@@ -87,6 +87,11 @@ public final class LoadTracker
      */
     public void started(QueryId query, ClusterId cluster, Runnable onEnd)
     {
+        if (running.get(query) != null) {
+            // the same query id twice: the first registration carries the query's lifetime
+            onEnd.run();
+            return;
+        }
         if (running.size() >= maximumQueries) {
             evictOne();
         }

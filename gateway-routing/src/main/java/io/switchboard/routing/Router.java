@@ -142,8 +142,19 @@ public final class Router
     {
         Settings settings = this.settings.get();
         return requestedGroup(settings, request)
-                .or(() -> settings.rules().stream().filter(candidate -> candidate.matches(request)).findFirst().map(RoutingRule::group))
+                .or(() -> firstMatch(settings, request).map(RoutingRule::group))
                 .orElse(settings.defaultGroup());
+    }
+
+    /** The first rule, in order, that the request matches; a loop, as this runs for every submission. */
+    private static Optional<RoutingRule> firstMatch(Settings settings, RouteRequest request)
+    {
+        for (RoutingRule rule : settings.rules()) {
+            if (rule.matches(request)) {
+                return Optional.of(rule);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Swaps rules, groups and defaults at once: a decision sees either the old settings or the new ones. */
@@ -195,7 +206,7 @@ public final class Router
             note(trace, "the client asked for routing group '%s' by header", selected);
         }
         else {
-            Optional<RoutingRule> matched = settings.rules().stream().filter(candidate -> candidate.matches(request)).findFirst();
+            Optional<RoutingRule> matched = firstMatch(settings, request);
             if (matched.isPresent()) {
                 selected = matched.get().group();
                 rule = matched.get().name();

@@ -61,7 +61,7 @@ final class TestTransports
                 }
 
                 assertThat(gateway.transport().label()).isEqualTo(transport);
-                assertThat(pages.get(pages.size() - 1).at("/stats/state").asText()).isEqualTo("FINISHED");
+                assertThat(pages.get(pages.size() - 1).at("/stats/state").asText()).as("pages over %s: %s", transport, pages).isEqualTo("FINISHED");
                 assertThat(pages.get(1).at("/data/0/1").asText()).isEqualTo("alpha");
             }
         }

@@ -28,6 +28,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -220,21 +221,23 @@ final class TestBackendPool
     private void awaitAccepted(int expected)
             throws InterruptedException
     {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (cluster.accepted() < expected && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(cluster.accepted()).isEqualTo(expected);
+        await(cluster::accepted, expected);
     }
 
     private void awaitOpen(int expected)
             throws InterruptedException
     {
+        await(cluster::open, expected);
+    }
+
+    private static void await(IntSupplier count, int expected)
+            throws InterruptedException
+    {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (cluster.open() != expected && System.nanoTime() < deadline) {
+        while (count.getAsInt() != expected && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(cluster.open()).isEqualTo(expected);
+        assertThat(count.getAsInt()).isEqualTo(expected);
     }
 
     /** Records the lease it is given, or why it got none. */

@@ -347,6 +347,19 @@ final class TestHostileClients
     }
 
     @Test
+    void malformedHeaderNamesAndValuesAreRefused()
+            throws IOException
+    {
+        for (String header : List.of("X Trino User: u", "X-Trino-User : u", "X-Trino(User): u", "X-Trino-User: a\u0000b", "X-Trino-User: a\u000bb", ": empty")) {
+            RawHttp.Reply reply = RawHttp.exchange(port, "POST /v1/statement HTTP/1.1\r\nHost: x\r\n" + header
+                    + "\r\nContent-Length: 8\r\n\r\nSELECT 1", WAIT);
+
+            assertThat(reply.status()).as("%s: %s", header, reply.text()).isEqualTo(400);
+            assertThat(reply.closed()).isTrue();
+        }
+    }
+
+    @Test
     void twoHostHeadersAreRefused()
             throws IOException
     {

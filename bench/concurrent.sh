@@ -130,8 +130,7 @@ NGINX
 mkdir -p "$WORK/stub/tmp"
 {
   nginx_common "$WORK/stub"
-  # a Trino-shaped id per submission (yyyyMMdd_HHmmss_NNNNN_xxxxx) from nginx's random request id
-  echo '  map $request_id $bench_qid { "~^(?<qa>[0-9a-f]{5})(?<qb>[0-9a-f]{5})" "20261126_101530_${qa}_${qb}"; }'
+  query_id_map
   stub_server "$PORT_A"; stub_server "$PORT_B"
   echo "}"
 } >"$WORK/stub/nginx.conf"

@@ -65,6 +65,13 @@ json_body() {
   printf '%s' "$s"
 }
 
+# query_id_map -> an nginx map that gives each request its own Trino-shaped query id in $bench_qid
+# (yyyyMMdd_HHmmss_NNNNN_xxxxx, digits where Trino has digits): the clock's seconds and milliseconds and 20 random
+# bits of nginx's request id, so that every submission is a new query to the gateway, as in production.
+query_id_map() {
+  echo '  map "$msec:$request_id" $bench_qid { "~^[0-9]{4}(?<s>[0-9]{6})[.](?<ms>[0-9]{3}):(?<r>[0-9a-f]{5})" "20261126_${s}_${ms}00_${r}"; }'
+}
+
 nginx_common() {  # nginx_common DIR
   cat <<EOF
 worker_processes $NGINX_WORKERS;

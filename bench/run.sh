@@ -139,10 +139,10 @@ stub_server() {  # stub_server PORT
   cat <<EOF
   server {
     listen 127.0.0.1:$1 backlog=4096 reuseport;
-    # submit: POST /v1/statement -> QUEUED QueryResults
+    # submit: POST /v1/statement -> QUEUED QueryResults of a new query (its own id, see query_id_map)
     location = /v1/statement {
       if (\$request_method != POST) { return 405; }
-      return 200 '$(json_body submit.json "$1" "$QUERY_ID")';
+      return 200 '$(json_body submit.json "$1" '${bench_qid}')';
     }
     # follow-up poll: GET /v1/statement/{queued|executing}/ID/SLUG/N -> RUNNING page with 20 rows
     location ~ ^/v1/statement/(queued|executing)/ {
@@ -159,7 +159,7 @@ EOF
 }
 
 mkdir -p "$WORK/stub/tmp" "$WORK/proxy/tmp"
-{ nginx_common "$WORK/stub"; stub_server "$PORT_A"; stub_server "$PORT_B"; echo "}"; } >"$WORK/stub/nginx.conf"
+{ nginx_common "$WORK/stub"; query_id_map; stub_server "$PORT_A"; stub_server "$PORT_B"; echo "}"; } >"$WORK/stub/nginx.conf"
 start_nginx stub "$PORT_A" "$PORT_B"; STUB_PID=$NGINX_PID
 log "stub clusters: stub-a=127.0.0.1:$PORT_A stub-b=127.0.0.1:$PORT_B (nginx pid $STUB_PID)"
 
@@ -210,7 +210,7 @@ preflight() {
           -H 'X-Trino-User: bench' -H 'X-Trino-Source: switchboard-bench' \
           -H 'Content-Type: text/plain; charset=utf-8' --data-binary 'SELECT 1' "$base/v1/statement" || echo 000)"
   [ "$code" = 200 ] || { echo "$t: POST /v1/statement -> HTTP $code: $(head -c 500 "$body" 2>/dev/null)" >&2; return 1; }
-  grep -q "\"id\":\"$QUERY_ID\"" "$body" || { echo "$t: POST answer lacks the query id: $(head -c 500 "$body")" >&2; return 1; }
+  grep -Eq '"id":"[0-9]{8}_[0-9]{6}_[0-9]{5}_[0-9a-z]{5}"' "$body" || { echo "$t: POST answer lacks a Trino query id: $(head -c 500 "$body")" >&2; return 1; }
   next="$(grep -o '"nextUri"[[:space:]]*:[[:space:]]*"[^"]*"' "$body" | head -n1 | sed 's/.*:[[:space:]]*"\(.*\)"$/\1/')"
   [ -n "$next" ] || { echo "$t: POST answer has no nextUri" >&2; return 1; }
   origin="$(sed -n 's#^\(https\?://[^/]*\).*#\1#p' <<<"$next")"

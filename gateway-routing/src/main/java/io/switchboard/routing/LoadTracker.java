@@ -6,9 +6,12 @@ import io.switchboard.core.ClusterId;
 import io.switchboard.core.QueryId;
 
 import java.time.Duration;
-import java.util.Iterator;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
@@ -18,12 +21,15 @@ import java.util.function.LongSupplier;
  *
  * <p>A query whose end this gateway never sees (its client moved to another replica) leaves the in-flight count once
  * it went {@code idleExpiry} without a poll, at the next {@link #expireIdle} (the load prober's round). A poll only
- * stamps its query's entry: no cache bookkeeping on the hottest path of the gateway. Beyond {@code maximumQueries}
- * a new query displaces the least recently polled of a sample of entries, as Redis approximates LRU.
+ * stamps its query's entry: no cache bookkeeping on the hottest path of the gateway. When {@code maximumQueries} are
+ * tracked (clients that submit and never poll, faster than the expiry forgets them), the trimmer forgets the least
+ * recently polled eighth in one pass over the map, off the submitting thread: a submission never pays for more than
+ * scheduling that pass, and the map exceeds the maximum only by what arrives while the pass runs.
  */
 public final class LoadTracker
 {
-    private static final int EVICTION_SAMPLE = 32;
+    /** How many entries' last polls a trim reads to find the age beyond which it forgets. */
+    private static final int TRIM_SAMPLE = 1024;
 
     private final Map<ClusterId, AtomicInteger> sinceProbe = new ConcurrentHashMap<>();
     private final Map<ClusterId, AtomicInteger> inFlight = new ConcurrentHashMap<>();
@@ -31,6 +37,8 @@ public final class LoadTracker
     private final long idleExpiryNanos;
     private final long maximumQueries;
     private final LongSupplier nanoTime;
+    private final Executor trimmer;
+    private final AtomicBoolean trimming = new AtomicBoolean();
 
     /** @param onEnd run once when the query ends, is cancelled or expires: gives back its concurrency permit */
     private static final class InFlight
@@ -47,12 +55,14 @@ public final class LoadTracker
         }
     }
 
+    /** A tracker that trims on the thread that reaches the maximum: for tests and tools. */
     public LoadTracker(Duration idleExpiry, long maximumQueries)
     {
-        this(idleExpiry, maximumQueries, System::nanoTime);
+        this(idleExpiry, maximumQueries, System::nanoTime, Runnable::run);
     }
 
-    public LoadTracker(Duration idleExpiry, long maximumQueries, LongSupplier nanoTime)
+    /** @param trimmer runs the pass that forgets the least recently polled queries once the maximum is reached */
+    public LoadTracker(Duration idleExpiry, long maximumQueries, LongSupplier nanoTime, Executor trimmer)
     {
         this.idleExpiryNanos = idleExpiry.toNanos();
         if (maximumQueries < 1) {
@@ -60,6 +70,7 @@ public final class LoadTracker
         }
         this.maximumQueries = maximumQueries;
         this.nanoTime = requireNonNull(nanoTime, "nanoTime is null");
+        this.trimmer = requireNonNull(trimmer, "trimmer is null");
     }
 
     /** A query was sent to the cluster; counted until the next probe of the cluster's load. */
@@ -92,8 +103,14 @@ public final class LoadTracker
             onEnd.run();
             return;
         }
-        if (running.size() >= maximumQueries) {
-            evictOne();
+        if (running.size() >= maximumQueries && trimming.compareAndSet(false, true)) {
+            try {
+                trimmer.execute(this::trim);
+            }
+            catch (RejectedExecutionException e) {
+                // the gateway is stopping
+                trimming.set(false);
+            }
         }
         InFlight entry = new InFlight(cluster, onEnd, nanoTime.getAsLong());
         if (running.putIfAbsent(query, entry) == null) {
@@ -149,20 +166,48 @@ public final class LoadTracker
         return running.size();
     }
 
-    private void evictOne()
+    /**
+     * Forgets the least recently polled eighth of the maximum: the age to forget beyond is read from a sample of the
+     * entries, then one pass removes at most that many entries older than it.
+     */
+    private void trim()
     {
-        QueryId oldest = null;
-        InFlight oldestEntry = null;
-        Iterator<Map.Entry<QueryId, InFlight>> entries = running.entrySet().iterator();
-        for (int i = 0; i < EVICTION_SAMPLE && entries.hasNext(); i++) {
-            Map.Entry<QueryId, InFlight> candidate = entries.next();
-            if (oldestEntry == null || candidate.getValue().lastSeenNanos - oldestEntry.lastSeenNanos < 0) {
-                oldest = candidate.getKey();
-                oldestEntry = candidate.getValue();
+        try {
+            long excess = running.size() - (maximumQueries - Math.max(1, maximumQueries / 8));
+            if (excess <= 0) {
+                return;
+            }
+            long now = nanoTime.getAsLong();
+            int stride = Math.max(1, running.size() / TRIM_SAMPLE);
+            long[] ages = new long[TRIM_SAMPLE];
+            int sampled = 0;
+            int seen = 0;
+            for (InFlight entry : running.values()) {
+                if (seen++ % stride == 0 && sampled < ages.length) {
+                    ages[sampled++] = now - entry.lastSeenNanos;
+                }
+            }
+            if (sampled == 0) {
+                return;
+            }
+            Arrays.sort(ages, 0, sampled);
+            // the sample's oldest k are the share of it that the excess is of the map: forget what is at least as old
+            int k = (int) Math.min(sampled, Math.max(1, Math.ceil((double) excess * sampled / seen)));
+            long minimumAge = ages[sampled - k];
+            long forgotten = 0;
+            for (Map.Entry<QueryId, InFlight> candidate : running.entrySet()) {
+                if (forgotten >= excess) {
+                    break;
+                }
+                InFlight entry = candidate.getValue();
+                if (now - entry.lastSeenNanos >= minimumAge && running.remove(candidate.getKey(), entry)) {
+                    end(entry);
+                    forgotten++;
+                }
             }
         }
-        if (oldest != null && running.remove(oldest, oldestEntry)) {
-            end(oldestEntry);
+        finally {
+            trimming.set(false);
         }
     }
 

@@ -6,6 +6,8 @@ import io.switchboard.core.ClusterId;
 import io.switchboard.core.QueryId;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -21,7 +23,7 @@ final class TestLoadTracker
     @Test
     void aQueryCountsFromItsStartToItsEndAndGivesItsPermitBackOnce()
     {
-        LoadTracker tracker = new LoadTracker(Duration.ofMinutes(1), 100, now::get);
+        LoadTracker tracker = new LoadTracker(Duration.ofMinutes(1), 100, now::get, Runnable::run);
         AtomicInteger permitsBack = new AtomicInteger();
 
         tracker.started(query(1), ALPHA, permitsBack::incrementAndGet);
@@ -38,7 +40,7 @@ final class TestLoadTracker
     @Test
     void aQueryUnpolledForTheExpiryIsForgottenAndAPolledOneIsKept()
     {
-        LoadTracker tracker = new LoadTracker(Duration.ofSeconds(30), 100, now::get);
+        LoadTracker tracker = new LoadTracker(Duration.ofSeconds(30), 100, now::get, Runnable::run);
         AtomicInteger permitsBack = new AtomicInteger();
         tracker.started(query(1), ALPHA, permitsBack::incrementAndGet);
         tracker.started(query(2), ALPHA, permitsBack::incrementAndGet);
@@ -59,7 +61,7 @@ final class TestLoadTracker
     @Test
     void beyondTheMaximumANewQueryDisplacesAnOlderOne()
     {
-        LoadTracker tracker = new LoadTracker(Duration.ofMinutes(1), 10, now::get);
+        LoadTracker tracker = new LoadTracker(Duration.ofMinutes(1), 10, now::get, Runnable::run);
         AtomicInteger permitsBack = new AtomicInteger();
         for (int i = 0; i < 25; i++) {
             advance(Duration.ofMillis(1));
@@ -69,6 +71,57 @@ final class TestLoadTracker
         assertThat(tracker.tracked()).isEqualTo(10);
         assertThat(tracker.inFlight(ALPHA)).isEqualTo(10);
         assertThat(permitsBack).hasValue(15);
+    }
+
+    @Test
+    void atTheMaximumTheLeastRecentlyPolledEighthIsForgottenAndPolledQueriesStay()
+    {
+        LoadTracker tracker = new LoadTracker(Duration.ofMinutes(10), 800, now::get, Runnable::run);
+        for (int i = 0; i < 800; i++) {
+            advance(Duration.ofMillis(1));
+            tracker.started(query(i), ALPHA);
+        }
+        // the first 100 queries are the oldest submitted, but their clients poll them
+        for (int i = 0; i < 100; i++) {
+            advance(Duration.ofMillis(1));
+            tracker.polled(query(i));
+        }
+
+        tracker.started(query(800), ALPHA);
+
+        assertThat(tracker.tracked()).isEqualTo(701);
+        assertThat(tracker.inFlight(ALPHA)).isEqualTo(701);
+        for (int i = 0; i < 100; i++) {
+            tracker.ended(query(i));
+        }
+        tracker.ended(query(800));
+        // what is left of the never-polled queries are the 600 submitted last: 100..199 went
+        assertThat(tracker.tracked()).isEqualTo(600);
+        for (int i = 200; i < 800; i++) {
+            tracker.ended(query(i));
+        }
+        assertThat(tracker.tracked()).isZero();
+    }
+
+    @Test
+    void aSubmissionAtTheMaximumOnlyHandsTheTrimToTheTrimmer()
+    {
+        List<Runnable> trims = new ArrayList<>();
+        LoadTracker tracker = new LoadTracker(Duration.ofMinutes(10), 16, now::get, trims::add);
+        for (int i = 0; i < 40; i++) {
+            advance(Duration.ofMillis(1));
+            tracker.started(query(i), ALPHA);
+        }
+        // one trim is pending however many submissions found the map full: the map grew meanwhile
+        assertThat(trims).hasSize(1);
+        assertThat(tracker.tracked()).isEqualTo(40);
+
+        trims.remove(0).run();
+
+        assertThat(tracker.tracked()).isEqualTo(14);
+        assertThat(tracker.inFlight(ALPHA)).isEqualTo(14);
+        tracker.started(query(40), ALPHA);
+        assertThat(trims).isEmpty();
     }
 
     private void advance(Duration duration)

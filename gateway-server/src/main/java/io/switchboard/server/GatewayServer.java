@@ -174,7 +174,7 @@ public final class GatewayServer
         this.consul = Optional.ofNullable(config.discovery().consul()).map(consulConfig -> ConsulParts.connect(consulConfig, environment));
         // with Consul discovery the registry starts empty and fills from the first answer of Consul
         this.registry = new ClusterRegistry(config.discovery().fromConsul() ? List.of() : config.clusterList());
-        this.loadTracker = new LoadTracker(config.routing().inFlightExpiry(), config.routing().queryMapSize());
+        this.loadTracker = new LoadTracker(config.routing().inFlightExpiry(), config.routing().queryMapSize(), System::nanoTime, scheduler);
         this.router = new Router(registry, routerSettings(config, random), loadTracker, clock);
         this.loadProber = new LoadProber(registry, loadTracker, httpClient, objectMapper, scheduler, config.health().interval(), config.health().timeout(), clock);
         this.history = new QueryHistory(config.admin().queryHistory());

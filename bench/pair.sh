@@ -24,7 +24,7 @@ done
 [ $# -eq 2 ] || { echo "usage: bench/pair.sh [--pairs N] [--reps N] [--workload W] A_JAR B_JAR" >&2; exit 2; }
 [ "$REPS" -ge 2 ] || { echo "--reps must be at least 2 (the first repetition is left out)" >&2; exit 2; }
 A_JAR="$1"; B_JAR="$2"
-DEFAULT_OPTS="-Xms256m -Xmx256m -XX:+UseParallelGC -XX:-UsePerfData"
+DEFAULT_OPTS="-Xmx120m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=5000 -XX:-UsePerfData"
 WORK="$(mktemp -d /tmp/switchboard-pair.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
 

@@ -22,7 +22,7 @@ THREADS=2              # wrk threads of the "many connections" workloads
 TARGETS="direct,nginx-proxy,gateway"
 WORKLOADS="get-64c,post-64c,get-1c,post-1c"
 JAR="${SWITCHBOARD_JAR:-$REPO_DIR/gateway-server/target/switchboard.jar}"
-JAVA_OPTS_DEFAULT="-Xms256m -Xmx256m -XX:+UseParallelGC -XX:-UsePerfData"
+JAVA_OPTS_DEFAULT="-Xmx120m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=5000 -XX:-UsePerfData"
 GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:-$JAVA_OPTS_DEFAULT}"
 NGINX_WORKERS="${NGINX_WORKERS:-auto}"
 KEEP=0

@@ -7,6 +7,7 @@ import io.switchboard.core.QueryId;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -23,7 +24,7 @@ import java.util.function.LongSupplier;
  * it went {@code idleExpiry} without a poll, at the next {@link #expireIdle} (the load prober's round). A poll only
  * stamps its query's entry: no cache bookkeeping on the hottest path of the gateway. When {@code maximumQueries} are
  * tracked (clients that submit and never poll, faster than the expiry forgets them), the trimmer forgets the least
- * recently polled eighth in one pass over the map, off the submitting thread: a submission never pays for more than
+ * recently polled quarter in one pass over the map, off the submitting thread: a submission never pays for more than
  * scheduling that pass, and the map exceeds the maximum only by what arrives while the pass runs.
  */
 public final class LoadTracker
@@ -167,29 +168,27 @@ public final class LoadTracker
     }
 
     /**
-     * Forgets the least recently polled eighth of the maximum: the age to forget beyond is read from a sample of the
-     * entries, then one pass removes at most that many entries older than it.
+     * Forgets the least recently polled quarter of the maximum in one pass over the map. The age to forget beyond is
+     * read from the first entries the map iterates, which are in the order of their ids' hashes and so a fair sample
+     * of ages; the pass then removes at most that many entries at least as old.
      */
     private void trim()
     {
         try {
-            long excess = running.size() - (maximumQueries - Math.max(1, maximumQueries / 8));
+            long excess = running.size() - (maximumQueries - Math.max(1, maximumQueries / 4));
             if (excess <= 0) {
                 return;
             }
             long now = nanoTime.getAsLong();
-            int stride = Math.max(1, running.size() / TRIM_SAMPLE);
             long[] ages = new long[TRIM_SAMPLE];
             int sampled = 0;
-            int seen = 0;
-            for (InFlight entry : running.values()) {
-                if (seen++ % stride == 0 && sampled < ages.length) {
-                    ages[sampled++] = now - entry.lastSeenNanos;
-                }
+            for (Iterator<InFlight> entries = running.values().iterator(); sampled < ages.length && entries.hasNext(); ) {
+                ages[sampled++] = now - entries.next().lastSeenNanos;
             }
             if (sampled == 0) {
                 return;
             }
+            int seen = Math.max(sampled, running.size());
             Arrays.sort(ages, 0, sampled);
             // the sample's oldest k are the share of it that the excess is of the map: forget what is at least as old
             int k = (int) Math.min(sampled, Math.max(1, Math.ceil((double) excess * sampled / seen)));

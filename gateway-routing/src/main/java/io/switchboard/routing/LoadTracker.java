@@ -21,7 +21,8 @@ import java.util.function.LongSupplier;
  * between two probes is spread), and queries in flight from submission to their end.
  *
  * <p>A query whose end this gateway never sees (its client moved to another replica) leaves the in-flight count once
- * it went {@code idleExpiry} without a poll, at the next {@link #expireIdle} (the load prober's round). A poll only
+ * it went {@code idleExpiry} without a poll, at the first {@link #expireIdle} (the load prober's round) that comes a
+ * sixteenth of the expiry after the last one that looked: at most that much late. A poll only
  * stamps its query's entry: no cache bookkeeping on the hottest path of the gateway. When {@code maximumQueries} are
  * tracked (clients that submit and never poll, faster than the expiry forgets them), the trimmer forgets the least
  * recently polled quarter in one pass over the map, off the submitting thread: a submission never pays for more than
@@ -40,6 +41,8 @@ public final class LoadTracker
     private final LongSupplier nanoTime;
     private final Executor trimmer;
     private final AtomicBoolean trimming = new AtomicBoolean();
+    /** When {@link #expireIdle} next looks at the entries; only the load prober's thread calls it. */
+    private long nextSweepNanos;
 
     /** @param onEnd run once when the query ends, is cancelled or expires: gives back its concurrency permit */
     private static final class InFlight
@@ -72,6 +75,7 @@ public final class LoadTracker
         this.maximumQueries = maximumQueries;
         this.nanoTime = requireNonNull(nanoTime, "nanoTime is null");
         this.trimmer = requireNonNull(trimmer, "trimmer is null");
+        this.nextSweepNanos = nanoTime.getAsLong();
     }
 
     /** A query was sent to the cluster; counted until the next probe of the cluster's load. */
@@ -143,7 +147,14 @@ public final class LoadTracker
     /** Drops the queries that went without a poll for longer than the expiry; the load prober calls it each round. */
     public void expireIdle()
     {
-        long cutoff = nanoTime.getAsLong() - idleExpiryNanos;
+        long now = nanoTime.getAsLong();
+        if (now - nextSweepNanos < 0) {
+            // a pass over every tracked query each probe round (every few seconds) would cost more than a sixteenth of
+            // the expiry's precision is worth
+            return;
+        }
+        nextSweepNanos = now + idleExpiryNanos / 16;
+        long cutoff = now - idleExpiryNanos;
         running.forEach((query, entry) -> {
             if (entry.lastSeenNanos - cutoff < 0 && running.remove(query, entry)) {
                 end(entry);

@@ -59,6 +59,33 @@ final class TestLoadTracker
     }
 
     @Test
+    void theIdleSweepLooksAtMostEverySixteenthOfTheExpiry()
+    {
+        LoadTracker tracker = new LoadTracker(Duration.ofSeconds(160), 100, now::get, Runnable::run);
+        tracker.started(query(1), ALPHA);
+        tracker.expireIdle();
+
+        advance(Duration.ofSeconds(165));
+        tracker.expireIdle();
+        assertThat(tracker.inFlight(ALPHA)).as("swept at 165 s").isZero();
+
+        tracker.started(query(2), ALPHA);
+        advance(Duration.ofSeconds(161));
+        tracker.expireIdle();
+        assertThat(tracker.inFlight(ALPHA)).as("the last sweep was 161 s ago").isZero();
+
+        tracker.started(query(3), ALPHA);
+        advance(Duration.ofSeconds(159));
+        tracker.expireIdle();
+        advance(Duration.ofSeconds(2));
+        tracker.expireIdle();
+        assertThat(tracker.inFlight(ALPHA)).as("idle for 161 s, but the last sweep was 2 s ago").isEqualTo(1);
+        advance(Duration.ofSeconds(8));
+        tracker.expireIdle();
+        assertThat(tracker.inFlight(ALPHA)).as("10 s after the last sweep").isZero();
+    }
+
+    @Test
     void beyondTheMaximumANewQueryDisplacesAnOlderOne()
     {
         LoadTracker tracker = new LoadTracker(Duration.ofMinutes(1), 10, now::get, Runnable::run);

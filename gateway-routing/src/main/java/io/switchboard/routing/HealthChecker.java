@@ -15,8 +15,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -76,30 +79,47 @@ public final class HealthChecker
         this.clock = requireNonNull(clock, "clock is null");
     }
 
-    public synchronized void start()
+    /**
+     * Probes every cluster now and then every interval.
+     *
+     * @return done when every cluster known now has its first verdict, so that the gateway can wait for it before it
+     * takes queries instead of refusing the first ones for want of a healthy cluster
+     */
+    public synchronized CompletableFuture<Void> start()
     {
-        if (task == null) {
-            task = scheduler.scheduleWithFixedDelay(this::probeAll, 0, settings.interval().toMillis(), TimeUnit.MILLISECONDS);
+        if (task != null) {
+            return CompletableFuture.completedFuture(null);
         }
+        CompletableFuture<Void> firstRound = probeEach();
+        long interval = settings.interval().toMillis();
+        task = scheduler.scheduleWithFixedDelay(this::probeAll, interval, interval, TimeUnit.MILLISECONDS);
+        return firstRound;
     }
 
     /** Probes every cluster once, without waiting for the answers. */
     public void probeAll()
     {
-        for (ClusterStatus status : registry.snapshot().clusters()) {
-            probe(status.cluster());
-        }
+        probeEach();
     }
 
-    private void probe(Cluster cluster)
+    private CompletableFuture<Void> probeEach()
+    {
+        List<CompletableFuture<Void>> probes = new ArrayList<>();
+        for (ClusterStatus status : registry.snapshot().clusters()) {
+            probes.add(probe(status.cluster()));
+        }
+        return CompletableFuture.allOf(probes.toArray(CompletableFuture[]::new));
+    }
+
+    private CompletableFuture<Void> probe(Cluster cluster)
     {
         HttpRequest request = HttpRequest.newBuilder(infoUri(cluster))
                 .timeout(settings.timeout())
                 .header("Accept", "application/json")
                 .GET()
                 .build();
-        httpClient.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-                .whenComplete((response, failure) -> {
+        return httpClient.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+                .handle((response, failure) -> {
                     Optional<String> error;
                     if (failure != null) {
                         error = Optional.of(describe(failure));
@@ -108,6 +128,7 @@ public final class HealthChecker
                         error = verdict(response);
                     }
                     record(cluster.id(), error);
+                    return null;
                 });
     }
 

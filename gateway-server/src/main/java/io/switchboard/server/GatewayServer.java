@@ -86,10 +86,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -252,10 +255,11 @@ public final class GatewayServer
         administration.restore();
         stateStore.watch(administration::applyStoredStates);
         discovery.start(discoveryUpdates::apply);
-        healthChecker.start();
+        CompletableFuture<Void> firstHealthRound = healthChecker.start();
         loadProber.start();
         admission.start();
         shadowMirror.start(scheduler);
+        awaitFirstVerdicts(firstHealthRound);
         proxyAddress = proxyServer.start();
         ServerBootstrap admin = new ServerBootstrap()
                 .group(acceptGroup, workerGroup)
@@ -355,6 +359,23 @@ public final class GatewayServer
         String message = "applied: " + registry.snapshot().clusters().size() + " clusters, " + next.routing().rules().size() + " rules, default group " + next.defaultGroup();
         log.info("event=config_reloaded clusters={} rules={} need_restart={}", registry.snapshot().clusters().size(), next.routing().rules().size(), needRestart);
         return new Outcome(true, message, needRestart);
+    }
+
+    /**
+     * Clients are taken only once every configured cluster has its first health verdict, or the health timeout
+     * passed: a gateway that opened its port first would refuse the queries of its first milliseconds for want of a
+     * healthy cluster.
+     */
+    private void awaitFirstVerdicts(CompletableFuture<Void> firstHealthRound)
+            throws InterruptedException
+    {
+        try {
+            firstHealthRound.get(config.health().timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        }
+        catch (TimeoutException | ExecutionException e) {
+            // the clusters keep their unknown state and are probed again each interval
+            log.warn("event=first_health_round_incomplete reason=\"{}\"", e.toString());
+        }
     }
 
     /** After discovery changed the clusters: probe the new ones now, and give them gauges. */

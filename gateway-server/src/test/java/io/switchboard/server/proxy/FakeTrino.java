@@ -31,6 +31,7 @@ public final class FakeTrino
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
     private final AtomicInteger queries = new AtomicInteger();
     private final Map<String, String> overrides = new ConcurrentHashMap<>();
+    private volatile long infoDelayMillis;
 
     public FakeTrino(String name)
             throws IOException
@@ -65,6 +66,12 @@ public final class FakeTrino
         return seen;
     }
 
+    /** Answers {@code /v1/info} only after this long, like a coordinator slow to answer its first health check. */
+    public void infoDelay(java.time.Duration delay)
+    {
+        infoDelayMillis = delay.toMillis();
+    }
+
     /** Answers the given path with this raw body (status 200, JSON) instead of the protocol. */
     public void override(String path, String body)
     {
@@ -84,6 +91,14 @@ public final class FakeTrino
             return;
         }
         if (path.equals("/v1/info")) {
+            if (infoDelayMillis > 0) {
+                try {
+                    Thread.sleep(infoDelayMillis);
+                }
+                catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             send(exchange, 200, "{\"starting\":false,\"coordinator\":true}", Map.of());
         }
         else if (path.equals("/v1/statement") && exchange.getRequestMethod().equals("POST")) {

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -66,5 +67,33 @@ final class TestTransports
             }
         }
         assertThat(LeakRecorder.leaksAfterCollection()).as("Netty buffer leaks").isEmpty();
+    }
+
+    @Test
+    void aQuerySubmittedTheMomentTheGatewayStartedReachesItsCluster()
+            throws Exception
+    {
+        try (FakeTrino trino = new FakeTrino("alpha")) {
+            // the first health check takes a while: the gateway must not take clients before it has a verdict
+            trino.infoDelay(Duration.ofMillis(400));
+            GatewayConfig config = new ConfigLoader().parse("""
+                    server: {listen: "127.0.0.1:0"}
+                    admin: {listen: "127.0.0.1:0"}
+                    clusters:
+                      - {id: alpha, uri: "%s", routing-group: adhoc, load-probe: none}
+                    """.formatted(trino.uri()).getBytes(UTF_8), "test");
+            try (GatewayServer gateway = new GatewayServer(config, Map.of())) {
+                gateway.start();
+
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.proxyAddress().getPort() + "/v1/statement"))
+                        .header("X-Trino-User", "alice")
+                        .POST(HttpRequest.BodyPublishers.ofString("SELECT 1"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(JSON.readTree(response.body()).at("/stats/state").asText()).as(response.body()).isEqualTo("QUEUED");
+                assertThat(trino.seen()).anyMatch(seen -> seen.method().equals("POST"));
+            }
+        }
     }
 }

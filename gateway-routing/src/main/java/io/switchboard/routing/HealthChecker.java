@@ -90,19 +90,14 @@ public final class HealthChecker
         if (task != null) {
             return CompletableFuture.completedFuture(null);
         }
-        CompletableFuture<Void> firstRound = probeEach();
+        CompletableFuture<Void> firstRound = probeAll();
         long interval = settings.interval().toMillis();
         task = scheduler.scheduleWithFixedDelay(this::probeAll, interval, interval, TimeUnit.MILLISECONDS);
         return firstRound;
     }
 
-    /** Probes every cluster once, without waiting for the answers. */
-    public void probeAll()
-    {
-        probeEach();
-    }
-
-    private CompletableFuture<Void> probeEach()
+    /** Probes every cluster once, without waiting for the answers: done when each answer (or failure) is recorded. */
+    public CompletableFuture<Void> probeAll()
     {
         List<CompletableFuture<Void>> probes = new ArrayList<>();
         for (ClusterStatus status : registry.snapshot().clusters()) {

@@ -144,7 +144,10 @@ public final class LoadTracker
         }
     }
 
-    /** Drops the queries that went without a poll for longer than the expiry; the load prober calls it each round. */
+    /**
+     * Drops the queries that went without a poll for longer than the expiry. The load prober calls it each round; it
+     * looks at the entries at most every sixteenth of the expiry.
+     */
     public void expireIdle()
     {
         long now = nanoTime.getAsLong();
@@ -199,10 +202,10 @@ public final class LoadTracker
             if (sampled == 0) {
                 return;
             }
-            int seen = Math.max(sampled, running.size());
+            int tracked = Math.max(sampled, running.size());
             Arrays.sort(ages, 0, sampled);
             // the sample's oldest k are the share of it that the excess is of the map: forget what is at least as old
-            int k = (int) Math.min(sampled, Math.max(1, Math.ceil((double) excess * sampled / seen)));
+            int k = (int) Math.min(sampled, Math.max(1, Math.ceil((double) excess * sampled / tracked)));
             long minimumAge = ages[sampled - k];
             long forgotten = 0;
             for (Map.Entry<QueryId, InFlight> candidate : running.entrySet()) {

@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,7 +68,7 @@ public final class FakeTrino
     }
 
     /** Answers {@code /v1/info} only after this long, like a coordinator slow to answer its first health check. */
-    public void infoDelay(java.time.Duration delay)
+    public void infoDelay(Duration delay)
     {
         infoDelayMillis = delay.toMillis();
     }

@@ -4,12 +4,13 @@
 log()  { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die()  { printf '[bench] ERROR: %s\n' "$*" >&2; FAILED=1; exit 1; }
 
-# need_tools CMD... : installs the missing ones with apt-get when running as root (Debian package = command name)
+# need_tools CMD... : installs the missing ones with apt-get when running as root (Debian package = command name, but h2load comes in nghttp2-client)
 need_tools() {
   local missing=() tool
   for tool in "$@"; do
     case "$tool" in
       nginx) command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
+      h2load) command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client) ;;
       *) command -v "$tool" >/dev/null 2>&1 || missing+=("$tool") ;;
     esac
   done

@@ -91,7 +91,7 @@ has_target() { [[ ",$TARGETS," == *",$1,"* ]]; }
 . "$BENCH_DIR/lib.sh"
 
 # ---------------------------------------------------------------- tools
-need_tools nginx wrk curl
+need_tools nginx wrk h2load curl
 NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
 
 if has_target gateway; then
@@ -304,18 +304,48 @@ printf 'workload\ttarget\trep\trequests\tduration_us\trps\tp50_us\tp90_us\tp99_u
 GW_ERRORS=0; OTHER_ERRORS=0; NOISY_RUNS=0; NOISY_PCT="${NOISY_PCT:-15}"
 
 run_wrk() {  # run_wrk TARGET WORKLOAD SECS LOGFILE -> BENCH line on stdout
-  local t="$1" w="$2" secs="$3" logf="$4" method conns threads url
+  local t="$1" w="$2" secs="$3" logf="$4" method url
   case "$w" in
     get-*)  method=GET;  url="${BASE[$t]}${GETPATH[$t]}" ;;
     post-*) method=POST; url="${BASE[$t]}/v1/statement" ;;
   esac
-  case "$w" in
-    *-64c) conns="$CONNS"; threads="$THREADS" ;;
-    *-1c)  conns=1; threads=1 ;;
-  esac
-  BENCH_METHOD="$method" wrk -t "$threads" -c "$conns" -d "${secs}s" --timeout 5s \
+  BENCH_METHOD="$method" wrk -t "$THREADS" -c "$CONNS" -d "${secs}s" --timeout 5s \
     -s "$BENCH_DIR/wrk/bench.lua" "$url" >"$logf" 2>&1 || true
   grep '^BENCH ' "$logf" | tail -n1 || true
+}
+
+# One connection: h2load, one request at a time, every request's latency in its log (exact percentiles).
+# wrk 4.1 is not used here: at one connection its latencies for submissions summed to 3-22 times the run's
+# wall time (impossible on one connection, one request at a time), see bench/README.md.
+run_h2load() {  # run_h2load TARGET WORKLOAD SECS LOGFILE -> BENCH line on stdout
+  local t="$1" w="$2" secs="$3" logf="$4" url reqlog="$4.requests" body=()
+  case "$w" in
+    get-*)  url="${BASE[$t]}${GETPATH[$t]}" ;;
+    post-*) url="${BASE[$t]}/v1/statement"; body=(-d "$BENCH_DIR/wrk/submit.sql" -H 'Content-Type: text/plain; charset=utf-8') ;;
+  esac
+  rm -f "$reqlog"
+  timeout $(( secs + 30 )) h2load --h1 -c 1 -t 1 -D "$secs" --log-file="$reqlog" \
+    -H 'X-Trino-User: bench' -H 'X-Trino-Source: switchboard-bench' "${body[@]}" "$url" >"$logf" 2>&1 || true
+  [ -s "$reqlog" ] || return 0
+  # log lines: start (us since the epoch), status, latency (us)
+  sort -n -k3,3 "$reqlog" | awk -v out="$logf" '
+    { lat[NR] = $3; sum += $3; if ($2 >= 400) bad++
+      if (first == "" || $1 < first) first = $1; if ($1 + $3 > last) last = $1 + $3 }
+    function pct(p,  r) { r = int(p / 100 * NR + 0.999999); if (r < 1) r = 1; return lat[r] }
+    END {
+      if (NR == 0) exit
+      # "requests: N total, N started, N done, N succeeded, N failed, N errored, N timeout"
+      while ((getline l < out) > 0) if (l ~ /^requests:/) { split(l, f, /[ ,]+/); err = f[12]; to = f[14] }
+      printf "BENCH requests=%d duration_us=%d bytes=0 mean_us=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d non2xx=%d connect=0 read=%d write=0 timeout=%d\n", \
+        NR, last - first, sum / NR + 0.5, pct(50), pct(90), pct(99), lat[NR], bad, err + 0, to + 0
+    }'
+}
+
+run_load() {  # run_load TARGET WORKLOAD SECS LOGFILE -> BENCH line on stdout
+  case "$2" in
+    *-64c) run_wrk "$@" ;;
+    *-1c)  run_h2load "$@" ;;
+  esac
 }
 
 measure() {  # measure WORKLOAD TARGET REP
@@ -324,21 +354,21 @@ measure() {  # measure WORKLOAD TARGET REP
   if [ "$t" = gateway ] && ! gw_alive; then gw_log_tail; die "gateway process died before $tag"; fi
   wait_idle
   if [ "$WARMUP" != 0 ]; then
-    line="$(run_wrk "$t" "$w" "$WARMUP" "$WORK/wrk-$w-$t-$rep-warmup.log")"
-    [ -n "$line" ] || log "warm-up $tag: wrk printed no result (see $WORK/wrk-$w-$t-$rep-warmup.log)"
+    line="$(run_load "$t" "$w" "$WARMUP" "$WORK/load-$w-$t-$rep-warmup.log")"
+    [ -n "$line" ] || log "warm-up $tag: the load generator printed no result (see $WORK/load-$w-$t-$rep-warmup.log)"
   fi
   if [ "$t" = gateway ] && [[ "$w" == *-64c ]]; then
     echo 5 >"/proc/$GW_PID/clear_refs" 2>/dev/null || true   # reset VmHWM to current RSS
   fi
   cpu0="$(cpu_ticks_of "$t")"; local sys0 ours0 steal0 foreign t0
   t0="$(now_us)"; sys0="$(sys_busy_ticks)"; steal0="$(sys_steal_ticks)"; ours_ticks; ours0="$OURS"
-  line="$(run_wrk "$t" "$w" "$DURATION" "$WORK/wrk-$w-$t-$rep.log")"
+  line="$(run_load "$t" "$w" "$DURATION" "$WORK/load-$w-$t-$rep.log")"
   cpu1="$(cpu_ticks_of "$t")"
   # CPU used by anything but this benchmark during the run (+ steal), in % of one CPU
   ours_ticks
   foreign="$(foreign_pct "$(( $(sys_busy_ticks) - sys0 + $(sys_steal_ticks) - steal0 - (OURS - ours0) ))" "$(( $(now_us) - t0 ))")"
   if [ -z "$line" ]; then
-    echo "!! $tag: wrk printed no result:" >&2; cat "$WORK/wrk-$w-$t-$rep.log" >&2
+    echo "!! $tag: the load generator printed no result:" >&2; cat "$WORK/load-$w-$t-$rep.log" >&2
     if [ "$t" = gateway ]; then
       GW_ERRORS=$((GW_ERRORS + 1))
       gw_alive || { gw_log_tail; die "gateway died during $tag"; }
@@ -382,13 +412,13 @@ measure() {  # measure WORKLOAD TARGET REP
 # ---------------------------------------------------------------- run
 echo "== Switchboard bench  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "   host: $(nproc) cpus, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-echo "   $("$NGINX_BIN" -v 2>&1 | head -n1) (workers: $NGINX_WORKERS), $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}')"
+echo "   $("$NGINX_BIN" -v 2>&1 | head -n1) (workers: $NGINX_WORKERS), $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}'), $(h2load --version 2>&1 | head -n1)"
 if has_target gateway; then
   echo "   gateway: $JAR ($(java -version 2>&1 | head -n1)); JVM opts: $GATEWAY_JAVA_OPTS"
 fi
 echo "   runs: ${DURATION}s measured after ${WARMUP}s warm-up, $REPS rep(s) per (workload, target), interleaved$(has_target gateway && echo "; initial gateway warm-up ${GW_WARMUP}s per 64c workload")"
 echo "   workloads: get = follow-up GET (RUNNING page, $(wc -c <"$WORK/preflight-${TARGET_LIST[0]}-get.json") B), post = submit POST 'SELECT 1' (QUEUED, $(wc -c <"$WORK/preflight-${TARGET_LIST[0]}-post.json") B)"
-echo "              64c = $CONNS connections / $THREADS wrk threads, 1c = 1 connection / 1 thread"
+echo "              64c = wrk, $CONNS connections / $THREADS threads; 1c = h2load, 1 connection, every request timed"
 foreign_pct_1s; idle_busy="$FOREIGN"
 echo "   machine before start: ~${idle_busy}% of a CPU busy outside the benchmark; loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$idle_busy" -ge "$NOISY_PCT" ]; then

@@ -7,10 +7,11 @@ import java.util.function.IntConsumer;
  * A bounded ring of query ids in the order they were added, with an index from id to slot; once full, adding
  * overwrites the oldest. Owners keep their own values in arrays parallel to the slots. Not thread-safe: owners lock.
  *
- * <p>Trino ids ({@code yyyyMMdd_HHmmss_NNNNN_ccccc}, 27 characters) are kept packed in a long and an int, with no
- * object per id: the 19 digits as one unsigned number, the coordinator's 5 characters in base 36. Any other id is kept
- * as its string in a column allocated on the first such id. The index is open addressing over an int array (the slot
- * plus one, 0 for empty) with linear probing, at most half full.
+ * <p>Trino ids are kept packed in a long and an int ({@link QueryIdPacking}), with no object per id. Any other id is
+ * kept as its string in a column allocated on the first such id. The index is open addressing over a long array with
+ * linear probing, at most half full: each entry holds the id's hash above the slot plus one (0 for empty), so that a
+ * probe compares hashes in the index's own cache line and reads an id's columns only when its hash matches, and a
+ * deletion moves entries up without reading their ids.
  *
  * <p>The arrays start small and double until they reach the capacity, so an empty ring costs little and a full one
  * holds exactly {@code capacity} slots. Before it first wraps, slot {@code n} holds the n-th id added; after, the
@@ -22,8 +23,7 @@ final class QueryIdRing
     /** Larger would need an index array longer than Java allows. */
     static final int MAX_CAPACITY = 1 << 29;
 
-    private static final int TRINO_ID_LENGTH = 27;
-    private static final int UNPACKED = -1;
+    private static final int UNPACKED = QueryIdPacking.UNPACKED;
     private static final int INITIAL_SLOTS = 64;
 
     private final int capacity;
@@ -31,7 +31,7 @@ final class QueryIdRing
     private long[] packedHigh;
     private int[] packedLow;
     private String[] unpacked;
-    private int[] index;
+    private long[] index;
     private long added;
 
     /**
@@ -48,7 +48,7 @@ final class QueryIdRing
         int slots = Math.min(capacity, INITIAL_SLOTS);
         this.packedHigh = new long[slots];
         this.packedLow = new int[slots];
-        this.index = new int[indexLength(slots)];
+        this.index = new long[indexLength(slots)];
     }
 
     /** Number of slots allocated now; owners size their arrays to it at construction. */
@@ -81,16 +81,17 @@ final class QueryIdRing
     /** The slot holding the id, or -1. */
     int find(String id)
     {
-        int low = packLow(id);
-        long high = low == UNPACKED ? unpackedHash(id) : packHigh(id);
+        int low = QueryIdPacking.low(id);
+        long high = QueryIdPacking.high(id, low);
+        int hash = QueryIdPacking.hash(high, low);
         int mask = index.length - 1;
-        for (int position = hash(high, low) & mask; ; position = (position + 1) & mask) {
-            int entry = index[position];
+        for (int position = hash & mask; ; position = (position + 1) & mask) {
+            long entry = index[position];
             if (entry == 0) {
                 return -1;
             }
-            int slot = entry - 1;
-            if (packedHigh[slot] == high && packedLow[slot] == low && (low != UNPACKED || id.equals(unpacked[slot]))) {
+            int slot = slotIn(entry);
+            if (hashOf(entry) == hash && packedHigh[slot] == high && packedLow[slot] == low && (low != UNPACKED || id.equals(unpacked[slot]))) {
                 return slot;
             }
         }
@@ -113,20 +114,17 @@ final class QueryIdRing
             slot = slotOf(added);
             removeFromIndex(slot);
         }
-        int low = packLow(id);
+        int low = QueryIdPacking.low(id);
         if (low == UNPACKED) {
             if (unpacked == null) {
                 unpacked = new String[packedHigh.length];
             }
             unpacked[slot] = id;
-            packedHigh[slot] = unpackedHash(id);
         }
-        else {
-            if (unpacked != null) {
-                unpacked[slot] = null;
-            }
-            packedHigh[slot] = packHigh(id);
+        else if (unpacked != null) {
+            unpacked[slot] = null;
         }
+        packedHigh[slot] = QueryIdPacking.high(id, low);
         packedLow[slot] = low;
         insertIntoIndex(slot);
         added++;
@@ -136,25 +134,7 @@ final class QueryIdRing
     String idAt(int slot)
     {
         int low = packedLow[slot];
-        if (low == UNPACKED) {
-            return unpacked[slot];
-        }
-        char[] id = new char[TRINO_ID_LENGTH];
-        long digits = packedHigh[slot];
-        for (int i = TRINO_ID_LENGTH - 7; i >= 0; i--) {
-            if (i == 8 || i == 15) {
-                id[i] = '_';
-                continue;
-            }
-            id[i] = (char) ('0' + Long.remainderUnsigned(digits, 10));
-            digits = Long.divideUnsigned(digits, 10);
-        }
-        id[TRINO_ID_LENGTH - 6] = '_';
-        for (int i = TRINO_ID_LENGTH - 1; i > TRINO_ID_LENGTH - 6; i--) {
-            id[i] = Character.forDigit(low % 36, 36);
-            low /= 36;
-        }
-        return new String(id);
+        return low == UNPACKED ? unpacked[slot] : QueryIdPacking.unpack(packedHigh[slot], low);
     }
 
     private void grow()
@@ -166,7 +146,7 @@ final class QueryIdRing
             unpacked = Arrays.copyOf(unpacked, slots);
         }
         // nothing was overwritten yet: the ids are slots [0, added)
-        index = new int[indexLength(slots)];
+        index = new long[indexLength(slots)];
         for (int slot = 0; slot < added; slot++) {
             insertIntoIndex(slot);
         }
@@ -175,24 +155,25 @@ final class QueryIdRing
 
     private void insertIntoIndex(int slot)
     {
+        int hash = QueryIdPacking.hash(packedHigh[slot], packedLow[slot]);
         int mask = index.length - 1;
-        int position = hashOfSlot(slot) & mask;
+        int position = hash & mask;
         while (index[position] != 0) {
             position = (position + 1) & mask;
         }
-        index[position] = slot + 1;
+        index[position] = ((long) hash << 32) | (slot + 1L);
     }
 
     /** Backward-shift deletion: later entries of the probe run move up, so that lookups need no tombstones. */
     private void removeFromIndex(int slot)
     {
         int mask = index.length - 1;
-        int hole = hashOfSlot(slot) & mask;
-        while (index[hole] != slot + 1) {
+        int hole = QueryIdPacking.hash(packedHigh[slot], packedLow[slot]) & mask;
+        while (slotIn(index[hole]) != slot) {
             hole = (hole + 1) & mask;
         }
         for (int position = (hole + 1) & mask; index[position] != 0; position = (position + 1) & mask) {
-            int home = hashOfSlot(index[position] - 1) & mask;
+            int home = hashOf(index[position]) & mask;
             // the entry may fill the hole if the hole lies on its probe path, from its home to where it is
             if (((position - home) & mask) >= ((position - hole) & mask)) {
                 index[hole] = index[position];
@@ -202,68 +183,18 @@ final class QueryIdRing
         index[hole] = 0;
     }
 
-    private int hashOfSlot(int slot)
+    private static int hashOf(long entry)
     {
-        return hash(packedHigh[slot], packedLow[slot]);
+        return (int) (entry >>> 32);
     }
 
-    private static int hash(long high, int low)
+    private static int slotIn(long entry)
     {
-        long hash = (high ^ (low * 0x9E3779B97F4A7C15L)) * 0xBF58476D1CE4E5B9L;
-        hash ^= hash >>> 31;
-        hash *= 0x94D049BB133111EBL;
-        return (int) (hash ^ (hash >>> 29));
+        return (int) entry - 1;
     }
 
     private static int indexLength(int slots)
     {
         return Integer.highestOneBit(Math.max(1, slots) * 2 - 1) << 1;
-    }
-
-    private static long unpackedHash(String id)
-    {
-        return id.hashCode();
-    }
-
-    /** The coordinator part of a Trino id in base 36, or {@link #UNPACKED} if the id is not of Trino's shape. */
-    private static int packLow(String id)
-    {
-        if (id.length() != TRINO_ID_LENGTH || id.charAt(8) != '_' || id.charAt(15) != '_' || id.charAt(21) != '_') {
-            return UNPACKED;
-        }
-        for (int i = 0; i < 21; i++) {
-            char c = id.charAt(i);
-            if ((c < '0' || c > '9') && i != 8 && i != 15) {
-                return UNPACKED;
-            }
-        }
-        int low = 0;
-        for (int i = 22; i < TRINO_ID_LENGTH; i++) {
-            char c = id.charAt(i);
-            int digit;
-            if (c >= '0' && c <= '9') {
-                digit = c - '0';
-            }
-            else if (c >= 'a' && c <= 'z') {
-                digit = c - 'a' + 10;
-            }
-            else {
-                return UNPACKED;
-            }
-            low = low * 36 + digit;
-        }
-        return low;
-    }
-
-    /** The 19 digits of a Trino id as an unsigned number (they may exceed {@link Long#MAX_VALUE}, never 2^64). */
-    private static long packHigh(String id)
-    {
-        long high = 0;
-        for (int i = 0; i < 21; i++) {
-            if (i != 8 && i != 15) {
-                high = high * 10 + (id.charAt(i) - '0');
-            }
-        }
-        return high;
     }
 }

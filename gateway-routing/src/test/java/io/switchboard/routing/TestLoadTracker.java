@@ -154,6 +154,108 @@ final class TestLoadTracker
         assertThat(trims).isEmpty();
     }
 
+    @Test
+    void thousandsOfQueriesOfAnyIdShapeAreEachFoundAndEndedOnce()
+    {
+        LoadTracker tracker = new LoadTracker(Duration.ofMinutes(1), 100_000, now::get, Runnable::run);
+        AtomicInteger permitsBack = new AtomicInteger();
+        List<QueryId> queries = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            queries.add(query(i));
+            // ids of other shapes are kept as their strings, including ones of a Trino id's length
+            queries.add(new QueryId("presto_query_" + i));
+            queries.add(new QueryId("2026112x_000000_%05d_abcde".formatted(i)));
+        }
+        for (int i = 0; i < queries.size(); i++) {
+            tracker.started(queries.get(i), i % 2 == 0 ? ALPHA : BETA, permitsBack::incrementAndGet);
+        }
+        assertThat(tracker.tracked()).isEqualTo(15_000);
+        assertThat(tracker.inFlight(ALPHA) + tracker.inFlight(BETA)).isEqualTo(15_000);
+
+        advance(Duration.ofSeconds(40));
+        for (int i = 0; i < queries.size(); i += 3) {
+            tracker.ended(queries.get(i));
+            tracker.ended(queries.get(i));
+            tracker.polled(queries.get(i + 1));
+        }
+        advance(Duration.ofSeconds(30));
+        tracker.expireIdle();
+
+        // a third ended, a third was polled 30 s ago and stays, a third went 70 s without a poll
+        assertThat(tracker.tracked()).isEqualTo(5_000);
+        assertThat(tracker.inFlight(ALPHA) + tracker.inFlight(BETA)).isEqualTo(5_000);
+        assertThat(permitsBack).hasValue(10_000);
+        for (int i = 1; i < queries.size(); i += 3) {
+            tracker.ended(queries.get(i));
+        }
+        assertThat(tracker.tracked()).isZero();
+        assertThat(tracker.inFlight(ALPHA)).isZero();
+        assertThat(tracker.inFlight(BETA)).isZero();
+        assertThat(permitsBack).hasValue(15_000);
+    }
+
+    @Test
+    void anEndCallbackMayStartTheNextQueryAsAGatewayQueueDoes()
+    {
+        LoadTracker tracker = new LoadTracker(Duration.ofSeconds(30), 8, now::get, Runnable::run);
+        AtomicInteger next = new AtomicInteger(100);
+        Runnable[] startsAnother = new Runnable[1];
+        startsAnother[0] = () -> {
+            if (next.get() < 130) {
+                tracker.started(query(next.getAndIncrement()), ALPHA, startsAnother[0]);
+            }
+        };
+        for (int i = 0; i < 8; i++) {
+            advance(Duration.ofMillis(1));
+            tracker.started(query(i), ALPHA, startsAnother[0]);
+        }
+        // an end, a trim at the maximum and an idle sweep each give a permit back, which starts a queued query
+        tracker.ended(query(0));
+        tracker.started(query(50), ALPHA, startsAnother[0]);
+        advance(Duration.ofSeconds(31));
+        tracker.expireIdle();
+
+        assertThat(next.get()).isGreaterThan(100);
+        assertThat(tracker.inFlight(ALPHA)).isEqualTo(tracker.tracked());
+    }
+
+    @Test
+    void submissionsPollsAndEndsFromManyThreadsBalance()
+            throws Exception
+    {
+        LoadTracker tracker = new LoadTracker(Duration.ofMinutes(10), 1_000_000);
+        AtomicInteger permitsBack = new AtomicInteger();
+        int threads = 4;
+        int perThread = 20_000;
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int base = t * perThread;
+            Thread worker = new Thread(() -> {
+                for (int i = base; i < base + perThread; i++) {
+                    tracker.started(query(i), i % 2 == 0 ? ALPHA : BETA, permitsBack::incrementAndGet);
+                    // every thread also polls what the one before it submits
+                    tracker.polled(query((i + perThread) % (threads * perThread)));
+                    if (i >= base + 10) {
+                        tracker.ended(query(i - 10));
+                    }
+                }
+                for (int i = base + perThread - 10; i < base + perThread; i++) {
+                    tracker.ended(query(i));
+                }
+            });
+            worker.start();
+            workers.add(worker);
+        }
+        for (Thread worker : workers) {
+            worker.join();
+        }
+
+        assertThat(tracker.tracked()).isZero();
+        assertThat(tracker.inFlight(ALPHA)).isZero();
+        assertThat(tracker.inFlight(BETA)).isZero();
+        assertThat(permitsBack).hasValue(threads * perThread);
+    }
+
     private void advance(Duration duration)
     {
         now.addAndGet(duration.toNanos());
@@ -161,6 +263,6 @@ final class TestLoadTracker
 
     private static QueryId query(int n)
     {
-        return new QueryId("20261127_000000_%05d_abcde".formatted(n));
+        return new QueryId("20261127_%06d_%05d_abcde".formatted(n / 100_000, n % 100_000));
     }
 }

@@ -66,11 +66,8 @@ public final class QueryAffinity
     {
         QueryRoute route = new QueryRoute(cluster, source);
         synchronized (lock) {
-            int slot = queries.find(query.value());
-            if (slot < 0) {
-                slot = queries.add(query.value());
-            }
-            routeOfSlot[slot] = routes.intern(route);
+            int slot = queries.findOrAdd(query.value());
+            routeOfSlot[slot < 0 ? ~slot : slot] = routes.intern(route);
         }
     }
 

@@ -78,10 +78,11 @@ public final class QueryHistory
     {
         requireNonNull(queryId, "queryId is null");
         long submitted = nanosOf(requireNonNull(now, "now is null"));
-        if (ring.find(queryId) >= 0) {
+        int found = ring.findOrAdd(queryId);
+        if (found >= 0) {
             return;
         }
-        int slot = ring.add(queryId);
+        int slot = ~found;
         users[slot] = clientValues.intern(user);
         sources[slot] = clientValues.intern(source);
         clusters[slot] = gatewayValues.intern(cluster);

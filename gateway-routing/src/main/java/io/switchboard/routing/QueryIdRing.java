@@ -83,7 +83,35 @@ final class QueryIdRing
     {
         int low = QueryIdPacking.low(id);
         long high = QueryIdPacking.high(id, low);
+        return find(id, low, high, QueryIdPacking.hash(high, low));
+    }
+
+    /**
+     * Adds an id that {@link #find} did not find and returns its slot, taking the oldest id's slot once the ring is
+     * full. The owner then overwrites its values in that slot.
+     */
+    int add(String id)
+    {
+        int low = QueryIdPacking.low(id);
+        long high = QueryIdPacking.high(id, low);
+        return add(id, low, high, QueryIdPacking.hash(high, low));
+    }
+
+    /**
+     * {@link #find} and, when the id is not there, {@link #add}, packing the id once: the slot when the id was there,
+     * {@code ~slot} (negative) when it was just added.
+     */
+    int findOrAdd(String id)
+    {
+        int low = QueryIdPacking.low(id);
+        long high = QueryIdPacking.high(id, low);
         int hash = QueryIdPacking.hash(high, low);
+        int slot = find(id, low, high, hash);
+        return slot >= 0 ? slot : ~add(id, low, high, hash);
+    }
+
+    private int find(String id, int low, long high, int hash)
+    {
         int mask = index.length - 1;
         for (int position = hash & mask; ; position = (position + 1) & mask) {
             long entry = index[position];
@@ -97,11 +125,7 @@ final class QueryIdRing
         }
     }
 
-    /**
-     * Adds an id that {@link #find} did not find and returns its slot, taking the oldest id's slot once the ring is
-     * full. The owner then overwrites its values in that slot.
-     */
-    int add(String id)
+    private int add(String id, int low, long high, int hash)
     {
         int slot;
         if (added < capacity) {
@@ -114,7 +138,6 @@ final class QueryIdRing
             slot = slotOf(added);
             removeFromIndex(slot);
         }
-        int low = QueryIdPacking.low(id);
         if (low == UNPACKED) {
             if (unpacked == null) {
                 unpacked = new String[packedHigh.length];
@@ -124,9 +147,9 @@ final class QueryIdRing
         else if (unpacked != null) {
             unpacked[slot] = null;
         }
-        packedHigh[slot] = QueryIdPacking.high(id, low);
+        packedHigh[slot] = high;
         packedLow[slot] = low;
-        insertIntoIndex(slot);
+        insertIntoIndex(slot, hash);
         added++;
         return slot;
     }
@@ -148,14 +171,13 @@ final class QueryIdRing
         // nothing was overwritten yet: the ids are slots [0, added)
         index = new long[indexLength(slots)];
         for (int slot = 0; slot < added; slot++) {
-            insertIntoIndex(slot);
+            insertIntoIndex(slot, QueryIdPacking.hash(packedHigh[slot], packedLow[slot]));
         }
         onGrow.accept(slots);
     }
 
-    private void insertIntoIndex(int slot)
+    private void insertIntoIndex(int slot, int hash)
     {
-        int hash = QueryIdPacking.hash(packedHigh[slot], packedLow[slot]);
         int mask = index.length - 1;
         int position = hash & mask;
         while (index[position] != 0) {

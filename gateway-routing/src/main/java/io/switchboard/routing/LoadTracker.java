@@ -423,11 +423,7 @@ public final class LoadTracker
         }
     }
 
-    /**
-     * Columns of slots and an open-addressing index over them, as in {@link QueryIdRing}: linear probing, at most half
-     * full, each entry the id's hash above the slot plus one (0 for empty). A live slot has a counter; freed slots are
-     * reused before new ones.
-     */
+    /** Columns of slots and a {@link SlotIndex} over them. A live slot has a counter; freed slots are reused before new ones. */
     private static final class Table
     {
         final long[] high;
@@ -473,7 +469,7 @@ public final class LoadTracker
             grown.used = used;
             for (int slot = 0; slot < used; slot++) {
                 if (counter[slot] != null) {
-                    grown.insertIntoIndex(slot, QueryIdPacking.hash(high[slot], low[slot]));
+                    SlotIndex.insert(grown.index, QueryIdPacking.hash(high[slot], low[slot]), slot);
                 }
             }
             return grown;
@@ -490,8 +486,8 @@ public final class LoadTracker
                 if (entry == 0) {
                     return -1;
                 }
-                int slot = (int) entry - 1;
-                if ((int) (entry >>> 32) == key.hash && slot >= 0 && slot < high.length
+                int slot = SlotIndex.slotIn(entry);
+                if (SlotIndex.hashOf(entry) == key.hash && slot >= 0 && slot < high.length
                         && high[slot] == key.high && low[slot] == key.low && (key.low != QueryIdPacking.UNPACKED || key.id.equals(unpacked[slot]))) {
                     return slot;
                 }
@@ -508,13 +504,13 @@ public final class LoadTracker
             TIME.setOpaque(lastPoll, slot, now);
             this.onEnd[slot] = onEnd;
             this.counter[slot] = counter;
-            insertIntoIndex(slot, key.hash);
+            SlotIndex.insert(index, key.hash, slot);
         }
 
         /** Frees the slot, counts its query out of flight and returns its end callback. */
         Runnable remove(int slot)
         {
-            removeFromIndex(slot);
+            SlotIndex.remove(index, QueryIdPacking.hash(high[slot], low[slot]), slot);
             Runnable end = onEnd[slot];
             counter[slot].decrement();
             counter[slot] = null;
@@ -522,35 +518,6 @@ public final class LoadTracker
             unpacked[slot] = null;
             free[freeCount++] = slot;
             return end;
-        }
-
-        private void insertIntoIndex(int slot, int hash)
-        {
-            int mask = index.length - 1;
-            int position = hash & mask;
-            while (index[position] != 0) {
-                position = (position + 1) & mask;
-            }
-            index[position] = ((long) hash << 32) | (slot + 1L);
-        }
-
-        /** Backward-shift deletion: later entries of the probe run move up, so that lookups need no tombstones. */
-        private void removeFromIndex(int slot)
-        {
-            int mask = index.length - 1;
-            int hole = QueryIdPacking.hash(high[slot], low[slot]) & mask;
-            while ((int) index[hole] != slot + 1) {
-                hole = (hole + 1) & mask;
-            }
-            for (int position = (hole + 1) & mask; index[position] != 0; position = (position + 1) & mask) {
-                int home = (int) (index[position] >>> 32) & mask;
-                // the entry may fill the hole if the hole lies on its probe path, from its home to where it is
-                if (((position - home) & mask) >= ((position - hole) & mask)) {
-                    index[hole] = index[position];
-                    hole = position;
-                }
-            }
-            index[hole] = 0;
         }
     }
 }

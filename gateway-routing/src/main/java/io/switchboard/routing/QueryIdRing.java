@@ -8,10 +8,8 @@ import java.util.function.IntConsumer;
  * overwrites the oldest. Owners keep their own values in arrays parallel to the slots. Not thread-safe: owners lock.
  *
  * <p>Trino ids are kept packed in a long and an int ({@link QueryIdPacking}), with no object per id. Any other id is
- * kept as its string in a column allocated on the first such id. The index is open addressing over a long array with
- * linear probing, at most half full: each entry holds the id's hash above the slot plus one (0 for empty), so that a
- * probe compares hashes in the index's own cache line and reads an id's columns only when its hash matches, and a
- * deletion moves entries up without reading their ids.
+ * kept as its string in a column allocated on the first such id. A {@link SlotIndex} maps ids to slots; a lookup reads
+ * an id's columns only when its hash matches.
  *
  * <p>The arrays start small and double until they reach the capacity, so an empty ring costs little and a full one
  * holds exactly {@code capacity} slots. Before it first wraps, slot {@code n} holds the n-th id added; after, the
@@ -118,8 +116,8 @@ final class QueryIdRing
             if (entry == 0) {
                 return -1;
             }
-            int slot = slotIn(entry);
-            if (hashOf(entry) == hash && packedHigh[slot] == high && packedLow[slot] == low && (low != UNPACKED || id.equals(unpacked[slot]))) {
+            int slot = SlotIndex.slotIn(entry);
+            if (SlotIndex.hashOf(entry) == hash && packedHigh[slot] == high && packedLow[slot] == low && (low != UNPACKED || id.equals(unpacked[slot]))) {
                 return slot;
             }
         }
@@ -136,7 +134,7 @@ final class QueryIdRing
         }
         else {
             slot = slotOf(added);
-            removeFromIndex(slot);
+            SlotIndex.remove(index, QueryIdPacking.hash(packedHigh[slot], packedLow[slot]), slot);
         }
         if (low == UNPACKED) {
             if (unpacked == null) {
@@ -149,7 +147,7 @@ final class QueryIdRing
         }
         packedHigh[slot] = high;
         packedLow[slot] = low;
-        insertIntoIndex(slot, hash);
+        SlotIndex.insert(index, hash, slot);
         added++;
         return slot;
     }
@@ -171,48 +169,9 @@ final class QueryIdRing
         // nothing was overwritten yet: the ids are slots [0, added)
         index = new long[indexLength(slots)];
         for (int slot = 0; slot < added; slot++) {
-            insertIntoIndex(slot, QueryIdPacking.hash(packedHigh[slot], packedLow[slot]));
+            SlotIndex.insert(index, QueryIdPacking.hash(packedHigh[slot], packedLow[slot]), slot);
         }
         onGrow.accept(slots);
-    }
-
-    private void insertIntoIndex(int slot, int hash)
-    {
-        int mask = index.length - 1;
-        int position = hash & mask;
-        while (index[position] != 0) {
-            position = (position + 1) & mask;
-        }
-        index[position] = ((long) hash << 32) | (slot + 1L);
-    }
-
-    /** Backward-shift deletion: later entries of the probe run move up, so that lookups need no tombstones. */
-    private void removeFromIndex(int slot)
-    {
-        int mask = index.length - 1;
-        int hole = QueryIdPacking.hash(packedHigh[slot], packedLow[slot]) & mask;
-        while (slotIn(index[hole]) != slot) {
-            hole = (hole + 1) & mask;
-        }
-        for (int position = (hole + 1) & mask; index[position] != 0; position = (position + 1) & mask) {
-            int home = hashOf(index[position]) & mask;
-            // the entry may fill the hole if the hole lies on its probe path, from its home to where it is
-            if (((position - home) & mask) >= ((position - hole) & mask)) {
-                index[hole] = index[position];
-                hole = position;
-            }
-        }
-        index[hole] = 0;
-    }
-
-    private static int hashOf(long entry)
-    {
-        return (int) (entry >>> 32);
-    }
-
-    private static int slotIn(long entry)
-    {
-        return (int) entry - 1;
     }
 
     private static int indexLength(int slots)

@@ -24,9 +24,11 @@ import java.util.function.Function;
 /**
  * The socket layer of every Netty channel of the gateway: io_uring, epoll or NIO.
  *
- * <p>{@code auto} takes epoll, then NIO. io_uring is taken only when named: it serves a few busy connections with
- * less CPU than epoll, but holds thousands of mostly idle ones in more memory (see the README's benchmarks). A transport
- * named explicitly must be there, or start-up stops and says why.
+ * <p>{@code auto} takes io_uring, then epoll, then NIO: io_uring hands the kernel a whole turn of the event loop's
+ * reads and writes in one system call, where epoll makes one per read and per write, and each of those writes can
+ * wake the peer and lose the processor to it (see the README's benchmarks). Where io_uring is missing (a kernel
+ * before 5.14, {@code kernel.io_uring_disabled}, a container's seccomp profile), {@code auto} goes on to epoll. A
+ * transport named explicitly must be there, or start-up stops and says why.
  */
 public enum Transport
 {
@@ -46,7 +48,6 @@ public enum Transport
     /** The transport for {@code server.transport}: {@code auto}, {@code io_uring}, {@code epoll} or {@code nio}. */
     public static Transport select(String choice)
     {
-        // only the transport that may be taken is probed: io_uring's native library is not loaded for auto
         return select(choice, Transport::unavailability);
     }
 
@@ -62,7 +63,7 @@ public enum Transport
     private static Transport select(String choice, Function<Transport, Optional<String>> missingOf)
     {
         if (choice.equals(AUTO)) {
-            return missingOf.apply(EPOLL).isEmpty() ? EPOLL : NIO;
+            return missingOf.apply(IO_URING).isEmpty() ? IO_URING : missingOf.apply(EPOLL).isEmpty() ? EPOLL : NIO;
         }
         for (Transport transport : values()) {
             if (transport.label.equals(choice)) {

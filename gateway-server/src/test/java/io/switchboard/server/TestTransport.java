@@ -11,9 +11,9 @@ final class TestTransport
     private static final Optional<String> THERE = Optional.empty();
 
     @Test
-    void autoTakesEpollThenNioAndIoUringOnlyWhenNamed()
+    void autoTakesIoUringThenEpollThenNio()
     {
-        assertThat(Transport.select("auto", THERE, THERE)).isEqualTo(Transport.EPOLL);
+        assertThat(Transport.select("auto", THERE, THERE)).isEqualTo(Transport.IO_URING);
         assertThat(Transport.select("auto", Optional.of("io_uring disabled by sysctl"), THERE)).isEqualTo(Transport.EPOLL);
         assertThat(Transport.select("auto", Optional.of("not Linux"), Optional.of("not Linux"))).isEqualTo(Transport.NIO);
         assertThat(Transport.select("io_uring", THERE, THERE)).isEqualTo(Transport.IO_URING);
@@ -36,6 +36,6 @@ final class TestTransport
         // the proxy tests run over each of them (TestTransports); a machine without one must not pass them silently
         assertThat(Transport.select("io_uring")).isEqualTo(Transport.IO_URING);
         assertThat(Transport.select("epoll")).isEqualTo(Transport.EPOLL);
-        assertThat(Transport.select("auto")).isEqualTo(Transport.EPOLL);
+        assertThat(Transport.select("auto")).isEqualTo(Transport.IO_URING);
     }
 }

@@ -159,10 +159,11 @@ public final class GatewayServer
     {
         this.config = requireNonNull(config, "config is null");
         this.configFile = requireNonNull(configFile, "configFile is null");
-        this.transport = Transport.select(config.server().transport());
         int threads = config.server().ioThreads() > 0 ? config.server().ioThreads() : Runtime.getRuntime().availableProcessors();
-        this.acceptGroup = transport.newEventLoopGroup(1, "switchboard-accept");
-        this.workerGroup = transport.newEventLoopGroup(threads, "switchboard-io");
+        Transport.EventLoops loops = Transport.open(config.server().transport(), threads);
+        this.transport = loops.transport();
+        this.acceptGroup = loops.acceptGroup();
+        this.workerGroup = loops.workerGroup();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "switchboard-probes");
             thread.setDaemon(true);

@@ -19,7 +19,10 @@ import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The socket layer of every Netty channel of the gateway: io_uring, epoll or NIO.
@@ -27,8 +30,9 @@ import java.util.function.Function;
  * <p>{@code auto} takes io_uring, then epoll, then NIO: io_uring hands the kernel a whole turn of the event loop's
  * reads and writes in one system call, where epoll makes one per read and per write, and each of those writes can
  * wake the peer and lose the processor to it (see the README's benchmarks). Where io_uring is missing (a kernel
- * before 5.14, {@code kernel.io_uring_disabled}, a container's seccomp profile), {@code auto} goes on to epoll. A
- * transport named explicitly must be there, or start-up stops and says why.
+ * before 5.14, {@code kernel.io_uring_disabled}, a container's seccomp profile), {@code auto} goes on to epoll, and so it
+ * does when io_uring passes Netty's probe but its event loops cannot be opened (a kernel that still charges rings to
+ * a small {@code RLIMIT_MEMLOCK}). A transport named explicitly must be there, or start-up stops and says why.
  */
 public enum Transport
 {
@@ -37,6 +41,16 @@ public enum Transport
     NIO("nio");
 
     public static final String AUTO = "auto";
+    private static final Logger log = LoggerFactory.getLogger(Transport.class);
+
+    /** The event loops of the gateway's channels, on the transport that opened them. */
+    public record EventLoops(Transport transport, EventLoopGroup acceptGroup, EventLoopGroup workerGroup) {}
+
+    /** Opens one event-loop group, or throws when the transport cannot open one here. */
+    interface GroupOpener
+    {
+        EventLoopGroup open(Transport transport, int threads, String threadName);
+    }
 
     private final String label;
 
@@ -77,6 +91,64 @@ public enum Transport
         throw new IllegalArgumentException("server.transport: must be auto, io_uring, epoll or nio, got '" + choice + "'");
     }
 
+    /**
+     * Opens the acceptor's event loop and {@code threads} workers on the transport {@code server.transport} names. Under
+     * {@code auto} a transport whose event loops fail to open gives way to the next one, with a warning; a named one
+     * stops start-up with the reason.
+     */
+    public static EventLoops open(String choice, int threads)
+    {
+        return open(choice, threads, Transport::unavailability, (transport, count, name) -> transport.newEventLoopGroup(count, name));
+    }
+
+    static EventLoops open(String choice, int threads, Function<Transport, Optional<String>> missingOf, GroupOpener opener)
+    {
+        Transport chosen = select(choice, missingOf);
+        if (!choice.equals(AUTO)) {
+            try {
+                return chosen.open(threads, opener);
+            }
+            catch (RuntimeException e) {
+                throw new IllegalStateException("server.transport: " + choice + " could not open its event loops on this machine (" + describe(e) + "); use auto to fall back", e);
+            }
+        }
+        for (Transport candidate = chosen; ; candidate = values()[candidate.ordinal() + 1]) {
+            if (candidate != chosen && missingOf.apply(candidate).isPresent()) {
+                continue;
+            }
+            try {
+                return candidate.open(threads, opener);
+            }
+            catch (RuntimeException e) {
+                if (candidate == NIO) {
+                    throw e;
+                }
+                log.warn("event=transport_unusable transport={} reason=\"{}\" action=\"trying the next transport\"", candidate.label, describe(e));
+            }
+        }
+    }
+
+    private EventLoops open(int threads, GroupOpener opener)
+    {
+        EventLoopGroup accept = opener.open(this, 1, "switchboard-accept");
+        try {
+            return new EventLoops(this, accept, opener.open(this, threads, "switchboard-io"));
+        }
+        catch (RuntimeException e) {
+            accept.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    private static String describe(Throwable failure)
+    {
+        Throwable cause = failure;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return String.valueOf(cause.getMessage() == null ? cause : cause.getMessage());
+    }
+
     private static Optional<String> unavailability(Transport transport)
     {
         try {
@@ -97,7 +169,7 @@ public enum Transport
         return label;
     }
 
-    public EventLoopGroup newEventLoopGroup(int threads, String threadName)
+    EventLoopGroup newEventLoopGroup(int threads, String threadName)
     {
         IoHandlerFactory factory = switch (this) {
             case IO_URING -> IoUringIoHandler.newFactory();

@@ -256,6 +256,7 @@ public final class GatewayServer
         administration.restore();
         stateStore.watch(administration::applyStoredStates);
         discovery.start(discoveryUpdates::apply);
+        awaitFirstDiscovery();
         CompletableFuture<Void> firstHealthRound = healthChecker.start();
         loadProber.start();
         admission.start();
@@ -360,6 +361,22 @@ public final class GatewayServer
         String message = "applied: " + registry.snapshot().clusters().size() + " clusters, " + next.routing().rules().size() + " rules, default group " + next.defaultGroup();
         log.info("event=config_reloaded clusters={} rules={} need_restart={}", registry.snapshot().clusters().size(), next.routing().rules().size(), needRestart);
         return new Outcome(true, message, needRestart);
+    }
+
+    /**
+     * The first health round probes the clusters known when it starts: with Consul discovery those are the clusters of
+     * Consul's first answer, so it is awaited, for at most the health timeout plus a second. A Consul that does not
+     * answer by then leaves the gateway on its cached clusters, or none, until it does.
+     */
+    private void awaitFirstDiscovery()
+            throws InterruptedException
+    {
+        try {
+            discovery.firstAnswer().get(config.health().timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        }
+        catch (TimeoutException | ExecutionException e) {
+            log.warn("event=first_discovery_incomplete reason=\"{}\" action=\"taking clients on the clusters known so far\"", e.toString());
+        }
     }
 
     /**

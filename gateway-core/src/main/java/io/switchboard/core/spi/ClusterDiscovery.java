@@ -1,5 +1,6 @@
 package io.switchboard.core.spi;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /** Where the gateway learns which clusters exist: the config file's list, or a catalog such as Consul's. */
@@ -11,6 +12,15 @@ public interface ClusterDiscovery
      * that cannot be reached sends nothing, so the gateway keeps the last list it had.
      */
     void start(Consumer<DiscoveredClusters> listener);
+
+    /**
+     * Completes once the source answered for the first time after {@link #start}, its clusters (if they changed) already
+     * handed to the listener; or when the source is closed. A list known at construction is an answer already.
+     */
+    default CompletableFuture<Void> firstAnswer()
+    {
+        return CompletableFuture.completedFuture(null);
+    }
 
     SourceStatus status();
 

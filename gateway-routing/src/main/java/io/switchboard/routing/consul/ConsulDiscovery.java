@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +86,7 @@ public final class ConsulDiscovery
     private DiscoveredClusters last;
     private List<String> lastProblems = List.of();
     private boolean closed;
+    private final CompletableFuture<Void> firstAnswer = new CompletableFuture<>();
 
     public ConsulDiscovery(Consul consul, Settings settings, Clock clock)
     {
@@ -129,6 +131,13 @@ public final class ConsulDiscovery
     synchronized void update(List<ServiceHealth> instances)
     {
         apply(instances, true);
+        firstAnswer.complete(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> firstAnswer()
+    {
+        return firstAnswer;
     }
 
     private void apply(List<ServiceHealth> instances, boolean fromConsul)
@@ -222,6 +231,7 @@ public final class ConsulDiscovery
     public synchronized void close()
     {
         closed = true;
+        firstAnswer.complete(null);
         if (watch != null) {
             watch.close();
         }

@@ -96,6 +96,17 @@ final class TestConsulGateway
     }
 
     @Test
+    void aQuerySubmittedTheMomentAReplicaStartedReachesAClusterFoundInConsul()
+            throws Exception
+    {
+        // start() returns once Consul's first answer is in and its clusters have their first verdicts, so the very
+        // first submission finds a healthy cluster instead of NO_ELIGIBLE_CLUSTER
+        GatewayServer replicaC = startGateway("c");
+
+        assertThat(followToEnd(submit(replicaC, "SELECT 1"))).isIn("alpha", "beta");
+    }
+
+    @Test
     void aClusterDrainedThroughOneReplicaTakesNoNewQueryThroughTheOther()
             throws Exception
     {

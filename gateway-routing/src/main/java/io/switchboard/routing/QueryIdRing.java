@@ -85,19 +85,8 @@ final class QueryIdRing
     }
 
     /**
-     * Adds an id that {@link #find} did not find and returns its slot, taking the oldest id's slot once the ring is
-     * full. The owner then overwrites its values in that slot.
-     */
-    int add(String id)
-    {
-        int low = QueryIdPacking.low(id);
-        long high = QueryIdPacking.high(id, low);
-        return add(id, low, high, QueryIdPacking.hash(high, low));
-    }
-
-    /**
-     * {@link #find} and, when the id is not there, {@link #add}, packing the id once: the slot when the id was there,
-     * {@code ~slot} (negative) when it was just added.
+     * The slot holding the id, or else the id added: {@code ~slot} (negative) for a new id, which takes the oldest id's
+     * slot once the ring is full and whose values the owner then overwrites. The id is packed once for both.
      */
     int findOrAdd(String id)
     {
@@ -123,6 +112,7 @@ final class QueryIdRing
         }
     }
 
+    /** Adds an id that is not there and returns its slot. */
     private int add(String id, int low, long high, int hash)
     {
         int slot;

@@ -371,12 +371,7 @@ public final class GatewayServer
     private void awaitFirstDiscovery()
             throws InterruptedException
     {
-        try {
-            discovery.firstAnswer().get(config.health().timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-        }
-        catch (TimeoutException | ExecutionException e) {
-            log.warn("event=first_discovery_incomplete reason=\"{}\" action=\"taking clients on the clusters known so far\"", e.toString());
-        }
+        awaitStartUpStep(discovery.firstAnswer(), "event=first_discovery_incomplete reason=\"{}\" action=\"taking clients on the clusters known so far\"");
     }
 
     /**
@@ -387,12 +382,19 @@ public final class GatewayServer
     private void awaitFirstVerdicts(CompletableFuture<Void> firstHealthRound)
             throws InterruptedException
     {
+        // clusters without a verdict keep their unknown state and are probed again each interval
+        awaitStartUpStep(firstHealthRound, "event=first_health_round_incomplete reason=\"{}\"");
+    }
+
+    /** Waits for a step of start-up for at most the health timeout plus a second, and logs {@code warning} if it is not done. */
+    private void awaitStartUpStep(CompletableFuture<Void> step, String warning)
+            throws InterruptedException
+    {
         try {
-            firstHealthRound.get(config.health().timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+            step.get(config.health().timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
         }
         catch (TimeoutException | ExecutionException e) {
-            // the clusters keep their unknown state and are probed again each interval
-            log.warn("event=first_health_round_incomplete reason=\"{}\"", e.toString());
+            log.warn(warning, e.toString());
         }
     }
 

@@ -77,7 +77,12 @@ public enum Transport
     private static Transport select(String choice, Function<Transport, Optional<String>> missingOf)
     {
         if (choice.equals(AUTO)) {
-            return missingOf.apply(IO_URING).isEmpty() ? IO_URING : missingOf.apply(EPOLL).isEmpty() ? EPOLL : NIO;
+            // in the order of declaration; NIO is always there
+            for (Transport transport : values()) {
+                if (missingOf.apply(transport).isEmpty()) {
+                    return transport;
+                }
+            }
         }
         for (Transport transport : values()) {
             if (transport.label.equals(choice)) {
@@ -103,17 +108,18 @@ public enum Transport
 
     static EventLoops open(String choice, int threads, Function<Transport, Optional<String>> missingOf, GroupOpener opener)
     {
-        Transport chosen = select(choice, missingOf);
         if (!choice.equals(AUTO)) {
+            Transport named = select(choice, missingOf);
             try {
-                return chosen.open(threads, opener);
+                return named.open(threads, opener);
             }
             catch (RuntimeException e) {
                 throw new IllegalStateException("server.transport: " + choice + " could not open its event loops on this machine (" + describe(e) + "); use auto to fall back", e);
             }
         }
-        for (Transport candidate = chosen; ; candidate = values()[candidate.ordinal() + 1]) {
-            if (candidate != chosen && missingOf.apply(candidate).isPresent()) {
+        // as select takes them, going on past one that is there but cannot open its event loops
+        for (Transport candidate : values()) {
+            if (missingOf.apply(candidate).isPresent()) {
                 continue;
             }
             try {
@@ -126,6 +132,7 @@ public enum Transport
                 log.warn("event=transport_unusable transport={} reason=\"{}\" action=\"trying the next transport\"", candidate.label, describe(e));
             }
         }
+        throw new IllegalStateException("NIO is always there");
     }
 
     private EventLoops open(int threads, GroupOpener opener)
